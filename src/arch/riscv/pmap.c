@@ -1,0 +1,242 @@
+/*
+ * Sv39 page tables (RISC-V privileged spec, section 4.4) behind the pmap interface.
+ *
+ * A virtual address splits into three 9-bit indices and a 12-bit offset; each level is one
+ * 4 KiB page of 512 PTEs. The kernel's root table is boot_pagetable (entry.S), which maps
+ * all of physical memory with gigapages in the upper half. A user pmap gets its own root
+ * whose upper half is a copy of the kernel's root entries: those point at gigapage leaves,
+ * never at lower tables, so the copy never goes stale.
+ *
+ * Page-table pages come from mm's page allocator and belong to the pmap.
+ */
+#include "pmap.h"
+#include "riscv.h"
+#include "memlayout.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+
+#define PTE_V (1UL << 0)
+#define PTE_R (1UL << 1)
+#define PTE_W (1UL << 2)
+#define PTE_X (1UL << 3)
+#define PTE_U (1UL << 4)
+#define PTE_G (1UL << 5)
+#define PTE_A (1UL << 6)
+#define PTE_D (1UL << 7)
+#define PTE_LEAF (PTE_R | PTE_W | PTE_X)
+
+#define PTE_PA(pte) (((pte) >> 10) << 12)
+#define PA_PTE(pa) (((uint64)(pa) >> 12) << 10)
+#define PX(level, va) (((uint64)(va) >> (12 + 9 * (level))) & 0x1FF)
+#define SATP_SV39 (8UL << 60)
+#define USER_ROOT_ENTRIES 256 /* root entries 0..255 are the user half */
+
+typedef uint64 pte_t;
+
+struct pmap {
+	pte_t *root;
+	uint64 tables; /* page-table pages owned, root included */
+};
+
+extern pte_t boot_pagetable[];
+
+void pmap_bootstrap(uint64 ram_end_pa)
+{
+	if (ram_end_pa > (16UL << 30))
+		panic("pmap: RAM above 16 GiB is not in the boot direct map");
+}
+
+void pmap_init_hart(void)
+{
+	pmap_activate(NULL);
+}
+
+struct pmap *pmap_create(void)
+{
+	struct pmap *pm = kmalloc(sizeof(*pm));
+	if (!pm)
+		return NULL;
+	pm->root = page_alloc();
+	if (!pm->root) {
+		kfree(pm);
+		return NULL;
+	}
+	pm->tables = 1;
+	memmove(pm->root + USER_ROOT_ENTRIES, boot_pagetable + USER_ROOT_ENTRIES,
+		USER_ROOT_ENTRIES * sizeof(pte_t));
+	return pm;
+}
+
+static void free_tables(pte_t *table, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		pte_t pte = table[i];
+		if (!(pte & PTE_V))
+			continue;
+		if (pte & PTE_LEAF)
+			panic("pmap_destroy: page still mapped");
+		if (level > 0)
+			free_tables(P2V(PTE_PA(pte)), level - 1);
+	}
+	page_free(table);
+}
+
+void pmap_destroy(struct pmap *pm)
+{
+	for (int i = 0; i < USER_ROOT_ENTRIES; i++) {
+		pte_t pte = pm->root[i];
+		if (pte & PTE_V) {
+			if (pte & PTE_LEAF)
+				panic("pmap_destroy: gigapage in user half");
+			free_tables(P2V(PTE_PA(pte)), 1);
+		}
+	}
+	page_free(pm->root);
+	kfree(pm);
+}
+
+void pmap_activate(struct pmap *pm)
+{
+	pte_t *root = pm ? pm->root : boot_pagetable;
+	sfence_vma_all();
+	CSR_WRITE(satp, SATP_SV39 | (V2P(root) >> 12));
+	sfence_vma_all();
+}
+
+/* The level-0 PTE for va, creating intermediate tables if alloc; NULL if absent/no memory. */
+static pte_t *walk(struct pmap *pm, uint64 va, int alloc)
+{
+	if (va >= USER_TOP)
+		panic("pmap: user address 0x%lx out of range", va);
+	pte_t *table = pm->root;
+	for (int level = 2; level > 0; level--) {
+		pte_t *pte = &table[PX(level, va)];
+		if (*pte & PTE_V) {
+			table = P2V(PTE_PA(*pte));
+			continue;
+		}
+		if (!alloc)
+			return NULL;
+		pte_t *next = page_alloc();
+		if (!next)
+			return NULL;
+		pm->tables++;
+		*pte = PA_PTE(V2P(next)) | PTE_V;
+		table = next;
+	}
+	return &table[PX(0, va)];
+}
+
+/*
+ * PTE bits for a user page. PROT_NONE keeps the page resident as a leaf (R set, so it is
+ * not mistaken for a pointer to a lower table) but without U, so user access faults and
+ * the page keeps its contents until mprotect gives access back.
+ */
+static pte_t prot_bits(int prot)
+{
+	if (prot == 0)
+		return PTE_R;
+	pte_t b = PTE_U;
+	if (prot & PMAP_R)
+		b |= PTE_R;
+	if (prot & PMAP_W)
+		b |= PTE_W | PTE_R; /* W without R is reserved in Sv39 */
+	if (prot & PMAP_X)
+		b |= PTE_X;
+	return b;
+}
+
+static int pte_prot(pte_t pte)
+{
+	if (!(pte & PTE_U))
+		return 0;
+	return ((pte & PTE_R) ? PMAP_R : 0) | ((pte & PTE_W) ? PMAP_W : 0) |
+	       ((pte & PTE_X) ? PMAP_X : 0);
+}
+
+int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot)
+{
+	pte_t *pte = walk(pm, va, 1);
+	if (!pte)
+		return -1;
+	/*
+	 * A is set up front (we only map pages that are about to be used). D is left for the
+	 * hardware to set on the first store, which is what dirty tracking of file pages reads.
+	 */
+	*pte = PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A;
+	sfence_vma_page(va);
+	return 0;
+}
+
+uint64 pmap_remove(struct pmap *pm, uint64 va)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !(*pte & PTE_V))
+		return 0;
+	uint64 pa = PTE_PA(*pte);
+	*pte = 0;
+	sfence_vma_page(va);
+	return pa;
+}
+
+void pmap_protect(struct pmap *pm, uint64 va, int prot)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !(*pte & PTE_V))
+		return;
+	*pte = (*pte & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | prot_bits(prot);
+	sfence_vma_page(va);
+}
+
+int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !(*pte & PTE_V))
+		return 0;
+	if (pa)
+		*pa = PTE_PA(*pte);
+	if (prot)
+		*prot = pte_prot(*pte);
+	return 1;
+}
+
+int pmap_test_clear_dirty(struct pmap *pm, uint64 va)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !(*pte & PTE_V) || !(*pte & PTE_D))
+		return 0;
+	*pte &= ~PTE_D;
+	sfence_vma_page(va);
+	return 1;
+}
+
+int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end)
+{
+	uint64 a = *va;
+	while (a < end) {
+		/* Skip a whole missing table at once, so sparse regions cost little. */
+		pte_t *l2 = &pm->root[PX(2, a)];
+		if (!(*l2 & PTE_V)) {
+			a = (a + (1UL << 30)) & ~((1UL << 30) - 1);
+			continue;
+		}
+		pte_t *l1 = &((pte_t *)P2V(PTE_PA(*l2)))[PX(1, a)];
+		if (!(*l1 & PTE_V)) {
+			a = (a + (1UL << 21)) & ~((1UL << 21) - 1);
+			continue;
+		}
+		pte_t *l0 = &((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
+		if (*l0 & PTE_V) {
+			*va = a;
+			return 1;
+		}
+		a += PGSIZE;
+	}
+	return 0;
+}
+
+uint64 pmap_table_pages(struct pmap *pm)
+{
+	return pm->tables;
+}

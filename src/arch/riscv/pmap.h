@@ -1,0 +1,41 @@
+/*
+ * pmap: the machine-dependent page-table layer (Sv39), in the spirit of BSD's pmap(9).
+ *
+ * Only src/mm (and this directory, which implements it) may include this header. mm decides
+ * *what* is mapped; pmap only knows how to write it into RISC-V page tables. Every user
+ * pmap shares the kernel's upper-half mappings, so traps need no page-table switch.
+ *
+ * Locking: a pmap has no lock of its own; its owner (struct aspace) serialises calls.
+ */
+#pragma once
+#include "lib/types.h"
+
+struct pmap;
+
+/* Protection bits, the same values as PROT_READ/WRITE/EXEC. */
+#define PMAP_R 0x1
+#define PMAP_W 0x2
+#define PMAP_X 0x4
+
+void pmap_bootstrap(uint64 ram_end_pa); /* build the kernel's page table, once, on hart 0 */
+void pmap_init_hart(void);              /* load the kernel page table on this hart */
+
+struct pmap *pmap_create(void); /* new user pmap with the kernel half; NULL if out of memory */
+/* Frees the page-table pages. Leaf frames are mm's; it must have removed them first. */
+void pmap_destroy(struct pmap *pm);
+void pmap_activate(struct pmap *pm); /* NULL activates the kernel's own table */
+
+/* Map one user page; replaces any old mapping. Returns -1 if a page-table page can't be had. */
+int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot);
+/* Unmap one page; returns the physical address that was mapped there, or 0. */
+uint64 pmap_remove(struct pmap *pm, uint64 va);
+/* Change the protection of a mapped page (no-op if unmapped). */
+void pmap_protect(struct pmap *pm, uint64 va, int prot);
+/* Look up va: returns 1 and fills *pa and *prot if mapped, else 0. */
+int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot);
+/* Returns whether the hardware dirty bit was set, and clears it. */
+int pmap_test_clear_dirty(struct pmap *pm, uint64 va);
+/* Number of page-table pages this pmap owns (for leak accounting in tests). */
+uint64 pmap_table_pages(struct pmap *pm);
+/* Advances *va to the first mapped page in [*va, end); returns 0 if there is none. */
+int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end);

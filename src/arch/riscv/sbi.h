@@ -1,0 +1,8 @@
+/* Calls into the SBI firmware (OpenSBI) that runs in M-mode below the kernel. */
+#pragma once
+#include "lib/types.h"
+
+void sbi_set_timer(uint64 stime_value);
+/* Starts hart `hartid` at physical address start_pa with a1 = opaque; 0 on success. */
+long sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
+void sbi_shutdown(void) __attribute__((noreturn));

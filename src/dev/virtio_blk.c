@@ -1,0 +1,219 @@
+/*
+ * Virtio block driver for the disk in QEMU virt's first virtio-mmio slot (modern, v2
+ * interface; QEMU runs with virtio-mmio.force-legacy=false).
+ *
+ * A request is a chain of three descriptors: the request header, the block's data and a
+ * status byte the device fills in. Requests from several processes may be in flight at
+ * once; each process sleeps on its buf until the interrupt handler finds the request in
+ * the used ring and clears b->disk. Descriptors, the rings and the bookkeeping below are
+ * guarded by disk.lock.
+ *
+ * Lock order: disk.lock is the innermost file-system lock (taken with a buffer's sleep
+ * lock held); only sleep/wakeup take p->lock inside it.
+ */
+#include "lib/types.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "arch/riscv/memlayout.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
+#include "dev/dev.h"
+#include "dev/virtio.h"
+#include "fs/buf.h"
+
+#define NUM 32 /* queue size in descriptors; requests take three each */
+#define SECTOR 512
+
+#define REG(r) ((volatile uint32 *)(VIRTIO0 + (r)))
+
+static struct {
+	struct spinlock lock;
+	struct virtq_desc *desc;   /* NUM descriptors, in their own page */
+	struct virtq_avail *avail; /* in its own page */
+	struct virtq_used *used;   /* in its own page */
+	char free[NUM];            /* descriptor i is free */
+	uint16 used_idx;           /* next used-ring entry to look at */
+	uint64 capacity;           /* disk size in sectors */
+
+	/* Per request, indexed by its first descriptor. The device reads req and writes
+	 * status by DMA: both live in the kernel image, which is in the direct map. */
+	struct {
+		struct buf *b;
+		volatile uchar status;
+	} info[NUM];
+	struct virtio_blk_req req[NUM];
+} disk;
+
+void virtio_disk_init(void)
+{
+	uint32 status = 0;
+
+	initlock(&disk.lock, "virtio_disk");
+	if (*REG(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC || *REG(VIRTIO_MMIO_VERSION) != 2 ||
+	    *REG(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_DEV_BLOCK)
+		panic("virtio_blk: no modern virtio block device (version %u, device id %u)",
+		      *REG(VIRTIO_MMIO_VERSION), *REG(VIRTIO_MMIO_DEVICE_ID));
+
+	/* Reset, then announce ourselves (spec 3.1.1). */
+	*REG(VIRTIO_MMIO_STATUS) = status;
+	status |= VIRTIO_STATUS_ACKNOWLEDGE;
+	*REG(VIRTIO_MMIO_STATUS) = status;
+	status |= VIRTIO_STATUS_DRIVER;
+	*REG(VIRTIO_MMIO_STATUS) = status;
+
+	/* Features: we need VERSION_1 and a writable disk, and use nothing optional. */
+	*REG(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 0;
+	uint32 lo = *REG(VIRTIO_MMIO_DEVICE_FEATURES);
+	*REG(VIRTIO_MMIO_DEVICE_FEATURES_SEL) = 1;
+	uint32 hi = *REG(VIRTIO_MMIO_DEVICE_FEATURES);
+	if (!(hi & (1u << (VIRTIO_F_VERSION_1 - 32))))
+		panic("virtio_blk: device does not offer VIRTIO_F_VERSION_1");
+	if (lo & (1u << VIRTIO_BLK_F_RO))
+		panic("virtio_blk: disk is read-only");
+	*REG(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 0;
+	*REG(VIRTIO_MMIO_DRIVER_FEATURES) = 0;
+	*REG(VIRTIO_MMIO_DRIVER_FEATURES_SEL) = 1;
+	*REG(VIRTIO_MMIO_DRIVER_FEATURES) = 1u << (VIRTIO_F_VERSION_1 - 32);
+	status |= VIRTIO_STATUS_FEATURES_OK;
+	*REG(VIRTIO_MMIO_STATUS) = status;
+	if (!(*REG(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+		panic("virtio_blk: device rejected our features");
+
+	/* Queue 0. */
+	*REG(VIRTIO_MMIO_QUEUE_SEL) = 0;
+	if (*REG(VIRTIO_MMIO_QUEUE_READY))
+		panic("virtio_blk: queue already in use");
+	uint32 max = *REG(VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (max < NUM)
+		panic("virtio_blk: queue holds %u descriptors, need %d", max, NUM);
+	disk.desc = page_alloc();
+	disk.avail = page_alloc();
+	disk.used = page_alloc();
+	if (!disk.desc || !disk.avail || !disk.used)
+		panic("virtio_blk: no memory for the queue");
+	*REG(VIRTIO_MMIO_QUEUE_NUM) = NUM;
+	uint64 pa = V2P(disk.desc);
+	*REG(VIRTIO_MMIO_QUEUE_DESC_LOW) = (uint32)pa;
+	*REG(VIRTIO_MMIO_QUEUE_DESC_HIGH) = (uint32)(pa >> 32);
+	pa = V2P(disk.avail);
+	*REG(VIRTIO_MMIO_QUEUE_DRIVER_LOW) = (uint32)pa;
+	*REG(VIRTIO_MMIO_QUEUE_DRIVER_HIGH) = (uint32)(pa >> 32);
+	pa = V2P(disk.used);
+	*REG(VIRTIO_MMIO_QUEUE_DEVICE_LOW) = (uint32)pa;
+	*REG(VIRTIO_MMIO_QUEUE_DEVICE_HIGH) = (uint32)(pa >> 32);
+	*REG(VIRTIO_MMIO_QUEUE_READY) = 1;
+
+	for (int i = 0; i < NUM; i++)
+		disk.free[i] = 1;
+
+	/* Capacity (in sectors) is the first field of the block device's configuration. */
+	disk.capacity = *REG(VIRTIO_MMIO_CONFIG) | ((uint64)*REG(VIRTIO_MMIO_CONFIG + 4) << 32);
+
+	status |= VIRTIO_STATUS_DRIVER_OK;
+	*REG(VIRTIO_MMIO_STATUS) = status;
+}
+
+/* Takes three free descriptors; -1 (taking none) if there are not three. */
+static int alloc3(int idx[3])
+{
+	int n = 0;
+	for (int i = 0; i < NUM && n < 3; i++)
+		if (disk.free[i])
+			idx[n++] = i;
+	if (n < 3)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		disk.free[idx[i]] = 0;
+	return 0;
+}
+
+static void free_chain(int i)
+{
+	for (;;) {
+		if (i < 0 || i >= NUM || disk.free[i])
+			panic("virtio_blk: freeing descriptor %d twice", i);
+		int flags = disk.desc[i].flags, next = disk.desc[i].next;
+		memset(&disk.desc[i], 0, sizeof(disk.desc[i]));
+		disk.free[i] = 1;
+		if (!(flags & VIRTQ_DESC_F_NEXT))
+			break;
+		i = next;
+	}
+	wakeup(&disk.free[0]);
+}
+
+void virtio_disk_rw(struct buf *b, int write)
+{
+	uint64 sector = (uint64)b->blockno * (BSIZE / SECTOR);
+	int idx[3];
+
+	if (sector + BSIZE / SECTOR > disk.capacity)
+		panic("virtio_blk: block %u is beyond the end of the disk", b->blockno);
+
+	acquire(&disk.lock);
+	while (alloc3(idx) < 0)
+		sleep(&disk.free[0], &disk.lock);
+
+	struct virtio_blk_req *req = &disk.req[idx[0]];
+	req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	req->reserved = 0;
+	req->sector = sector;
+
+	disk.desc[idx[0]].addr = V2P(req);
+	disk.desc[idx[0]].len = sizeof(*req);
+	disk.desc[idx[0]].flags = VIRTQ_DESC_F_NEXT;
+	disk.desc[idx[0]].next = (uint16)idx[1];
+
+	disk.desc[idx[1]].addr = V2P(b->data);
+	disk.desc[idx[1]].len = BSIZE;
+	disk.desc[idx[1]].flags = VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE);
+	disk.desc[idx[1]].next = (uint16)idx[2];
+
+	disk.info[idx[0]].status = 0xff; /* the device sets 0 on success */
+	disk.desc[idx[2]].addr = V2P(&disk.info[idx[0]].status);
+	disk.desc[idx[2]].len = 1;
+	disk.desc[idx[2]].flags = VIRTQ_DESC_F_WRITE;
+	disk.desc[idx[2]].next = 0;
+
+	b->disk = 1;
+	disk.info[idx[0]].b = b;
+
+	/* Publish the chain: the ring entry must be visible before the index that covers it,
+	 * and both before the notification. */
+	disk.avail->ring[disk.avail->idx % NUM] = (uint16)idx[0];
+	__sync_synchronize();
+	*(volatile uint16 *)&disk.avail->idx = (uint16)(disk.avail->idx + 1);
+	__sync_synchronize();
+	*REG(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;
+
+	while (b->disk == 1)
+		sleep(b, &disk.lock);
+
+	disk.info[idx[0]].b = NULL;
+	free_chain(idx[0]);
+	release(&disk.lock);
+}
+
+void virtio_disk_intr(void)
+{
+	acquire(&disk.lock);
+	/* Acknowledge first: a completion arriving after this raises a new interrupt. */
+	*REG(VIRTIO_MMIO_INTERRUPT_ACK) = *REG(VIRTIO_MMIO_INTERRUPT_STATUS) & 0x3;
+	__sync_synchronize();
+
+	while (disk.used_idx != *(volatile uint16 *)&disk.used->idx) {
+		__sync_synchronize(); /* read the entry only after seeing the index */
+		uint32 id = disk.used->ring[disk.used_idx % NUM].id;
+		if (id >= NUM || !disk.info[id].b)
+			panic("virtio_blk: completion for unknown descriptor %u", id);
+		struct buf *b = disk.info[id].b;
+		if (disk.info[id].status != VIRTIO_BLK_S_OK)
+			panic("virtio_blk: I/O error %d on block %u", disk.info[id].status,
+			      b->blockno);
+		b->disk = 0;
+		wakeup(b);
+		disk.used_idx++;
+	}
+	release(&disk.lock);
+}

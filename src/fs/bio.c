@@ -1,0 +1,152 @@
+/*
+ * Buffer cache: NBUF in-memory copies of disk blocks, recycled least-recently-used first.
+ *
+ * A block has at most one buffer, so every process sees the same copy, and the buffer's
+ * sleep lock serialises its users. The log pins the buffers it holds modified data for
+ * (bpin), so they cannot be recycled before the commit writes them home.
+ *
+ * No free buffer is not an error: bget() waits for one. That cannot deadlock because
+ * (1) file-system code holds at most one buffer lock at a time (the log's commit uses only
+ * pinned buffers and a private bounce buffer), so a holder never waits for another buffer,
+ * and (2) the log admits transactions only while its pinned blocks leave BIO_SPARE buffers
+ * free for the work of the transactions in progress (see log.c).
+ *
+ * Lock order: inode sleep lock -> buffer sleep lock -> log lock -> bcache.lock -> disk lock.
+ * bcache.lock is a leaf spinlock: nothing else is acquired while it is held.
+ */
+#include "lib/types.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/sleeplock.h"
+#include "lib/string.h"
+#include "lib/abi/param.h"
+#include "proc/proc.h"
+#include "dev/dev.h"
+#include "fs/fs_internal.h"
+
+static struct {
+	struct spinlock lock;
+	struct buf buf[NBUF];
+	struct buf head; /* sentinel of the LRU list: head.next is the most recently used */
+	int waiting;     /* processes sleeping in bget() for a free buffer */
+} bcache;
+
+static void lru_unlink(struct buf *b)
+{
+	b->next->prev = b->prev;
+	b->prev->next = b->next;
+}
+
+static void lru_push_front(struct buf *b)
+{
+	b->next = bcache.head.next;
+	b->prev = &bcache.head;
+	bcache.head.next->prev = b;
+	bcache.head.next = b;
+}
+
+void binit(void)
+{
+	initlock(&bcache.lock, "bcache");
+	bcache.head.prev = &bcache.head;
+	bcache.head.next = &bcache.head;
+	for (int i = 0; i < NBUF; i++) {
+		struct buf *b = &bcache.buf[i];
+		initsleeplock(&b->lock, "buffer");
+		lru_push_front(b);
+	}
+}
+
+/* The buffer for (dev, blockno), locked, with a reference; its data may not be valid. */
+static struct buf *bget(uint dev, uint blockno)
+{
+	struct buf *b;
+
+	acquire(&bcache.lock);
+	for (;;) {
+		for (b = bcache.head.next; b != &bcache.head; b = b->next) {
+			if (b->dev == dev && b->blockno == blockno)
+				goto found;
+		}
+		/* Not cached: recycle the least recently used free buffer. */
+		for (b = bcache.head.prev; b != &bcache.head; b = b->prev) {
+			if (b->refcnt == 0) {
+				b->dev = dev;
+				b->blockno = blockno;
+				b->valid = 0;
+				goto found;
+			}
+		}
+		bcache.waiting++;
+		sleep(&bcache, &bcache.lock);
+		bcache.waiting--;
+	}
+found:
+	b->refcnt++;
+	release(&bcache.lock);
+	acquiresleep(&b->lock);
+	return b;
+}
+
+struct buf *bread(uint dev, uint blockno)
+{
+	struct buf *b = bget(dev, blockno);
+	if (!b->valid) {
+		virtio_disk_rw(b, 0);
+		b->valid = 1;
+	}
+	return b;
+}
+
+struct buf *bzeroed(uint dev, uint blockno)
+{
+	struct buf *b = bget(dev, blockno);
+	memset(b->data, 0, BSIZE);
+	b->valid = 1;
+	return b;
+}
+
+void bwrite(struct buf *b)
+{
+	if (!holdingsleep(&b->lock))
+		panic("bwrite: buffer not locked");
+	virtio_disk_rw(b, 1);
+}
+
+/* Drops one reference; called with the reference count lock held. */
+static void bput_locked(struct buf *b)
+{
+	if (b->refcnt == 0)
+		panic("bio: buffer %u released too often", b->blockno);
+	b->refcnt--;
+	if (b->refcnt == 0) {
+		lru_unlink(b);
+		lru_push_front(b);
+		if (bcache.waiting > 0)
+			wakeup(&bcache);
+	}
+}
+
+void brelse(struct buf *b)
+{
+	if (!holdingsleep(&b->lock))
+		panic("brelse: buffer not locked");
+	releasesleep(&b->lock);
+	acquire(&bcache.lock);
+	bput_locked(b);
+	release(&bcache.lock);
+}
+
+void bpin(struct buf *b)
+{
+	acquire(&bcache.lock);
+	b->refcnt++;
+	release(&bcache.lock);
+}
+
+void bunpin(struct buf *b)
+{
+	acquire(&bcache.lock);
+	bput_locked(b);
+	release(&bcache.lock);
+}

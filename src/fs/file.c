@@ -1,0 +1,173 @@
+/*
+ * Open files: the system-wide table of struct file that file descriptors point to, and
+ * the device switch.
+ *
+ * ftable.lock guards every file's ref and type while a slot is claimed or released; the
+ * other fields are set before a file is shared and not changed after, except f->off,
+ * which the inode lock of f->ip guards. Lock order: ftable.lock is a leaf spinlock; a file
+ * is closed (pipe or inode released) after dropping it.
+ */
+#include "lib/types.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/abi/param.h"
+#include "lib/abi/stat.h"
+#include "proc/proc.h"
+#include "fs/file.h"
+#include "fs/fs_internal.h"
+
+struct devsw devsw[NDEV];
+
+static struct {
+	struct spinlock lock;
+	struct file file[NFILE];
+} ftable;
+
+void fileinit(void)
+{
+	initlock(&ftable.lock, "ftable");
+}
+
+/* A free file with one reference, or NULL if the table is full. */
+struct file *filealloc(void)
+{
+	acquire(&ftable.lock);
+	for (struct file *f = ftable.file; f < ftable.file + NFILE; f++) {
+		if (f->ref == 0) {
+			f->ref = 1;
+			f->type = FD_NONE;
+			f->readable = f->writable = 0;
+			f->pipe = NULL;
+			f->ip = NULL;
+			f->off = 0;
+			f->major = 0;
+			release(&ftable.lock);
+			return f;
+		}
+	}
+	release(&ftable.lock);
+	return NULL;
+}
+
+struct file *filedup(struct file *f)
+{
+	acquire(&ftable.lock);
+	if (f->ref < 1)
+		panic("filedup: file not open");
+	f->ref++;
+	release(&ftable.lock);
+	return f;
+}
+
+void fileclose(struct file *f)
+{
+	acquire(&ftable.lock);
+	if (f->ref < 1)
+		panic("fileclose: file not open");
+	if (--f->ref > 0) {
+		release(&ftable.lock);
+		return;
+	}
+	struct file ff = *f;
+	f->type = FD_NONE;
+	release(&ftable.lock);
+
+	if (ff.type == FD_PIPE) {
+		pipeclose(ff.pipe, ff.writable);
+	} else if (ff.type == FD_INODE || ff.type == FD_DEVICE) {
+		begin_op();
+		iput(ff.ip);
+		end_op();
+	}
+}
+
+int filestat(struct file *f, uint64 addr)
+{
+	struct stat st;
+
+	if (f->type != FD_INODE && f->type != FD_DEVICE)
+		return -1;
+	ilock(f->ip);
+	stati(f->ip, &st);
+	iunlock(f->ip);
+	return either_copyout(1, addr, &st, sizeof(st)) < 0 ? -1 : 0;
+}
+
+static struct devsw *device(struct file *f)
+{
+	if (f->major < 0 || f->major >= NDEV)
+		return NULL;
+	return &devsw[f->major];
+}
+
+int fileread(struct file *f, uint64 addr, int n)
+{
+	struct devsw *d;
+	int r;
+
+	if (!f->readable || n < 0)
+		return -1;
+	switch (f->type) {
+	case FD_PIPE:
+		return piperead(f->pipe, addr, n);
+	case FD_DEVICE:
+		if ((d = device(f)) == NULL || !d->read)
+			return -1;
+		return d->read(1, addr, n);
+	case FD_INODE:
+		ilock(f->ip);
+		r = readi(f->ip, 1, addr, f->off, (uint)n);
+		if (r > 0)
+			f->off += (uint)r;
+		iunlock(f->ip);
+		return r;
+	default:
+		panic("fileread: bad file type %d", f->type);
+	}
+}
+
+/*
+ * Writes to a file go in pieces, one transaction each, as big as writei_bounded() finds
+ * fits in a transaction's share of the log. A write is thus not atomic as a whole, but
+ * each piece is, and a crash or kill between pieces leaves a consistent file system.
+ */
+static int inode_write(struct file *f, uint64 addr, int n)
+{
+	int done = 0;
+
+	while (done < n) {
+		begin_op();
+		ilock(f->ip);
+		int r = writei_bounded(f->ip, 1, addr + (uint64)done, f->off, (uint)(n - done));
+		if (r > 0)
+			f->off += (uint)r;
+		iunlock(f->ip);
+		end_op();
+		if (r <= 0)
+			break;
+		done += r;
+		if (killed(myproc()))
+			break;
+	}
+	return done > 0 || n == 0 ? done : -1;
+}
+
+int filewrite(struct file *f, uint64 addr, int n)
+{
+	struct devsw *d;
+
+	if (!f->writable || n < 0)
+		return -1;
+	switch (f->type) {
+	case FD_PIPE:
+		return pipewrite(f->pipe, addr, n);
+	case FD_DEVICE:
+		if ((d = device(f)) == NULL || !d->write)
+			return -1;
+		return d->write(1, addr, n);
+	case FD_INODE:
+		return inode_write(f, addr, n);
+	default:
+		panic("filewrite: bad file type %d", f->type);
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * Interfaces between the layers of the file system. Used by src/fs and by the file system
+ * calls in syscall/sysfile.c; everything else goes through fs/fs.h and fs/file.h.
+ */
+#pragma once
+#include "lib/types.h"
+#include "lib/abi/fs_format.h"
+#include "fs/fs.h"
+#include "fs/buf.h"
+
+struct pipe;
+
+/* A block number stored in a pointer block's data (may alias the buffer's bytes). */
+typedef uint __attribute__((may_alias)) blkptr_t;
+
+/* The superblock of the root file system, read by fsinit(). */
+extern struct superblock fs_sb;
+
+/* ---- buffer cache (bio.c) ---- */
+struct buf *bread(uint dev, uint blockno);
+/* The locked buffer for blockno, zero-filled without reading the disk (for new blocks). */
+struct buf *bzeroed(uint dev, uint blockno);
+void bwrite(struct buf *b);
+void brelse(struct buf *b);
+void bpin(struct buf *b);
+void bunpin(struct buf *b);
+
+/* ---- write-ahead log (log.c) ---- */
+void initlog(int dev, struct superblock *sb);
+/* Records that b (locked by the caller) was modified by the current transaction. */
+void log_write(struct buf *b);
+/* end_op() without the orphan reaping that end_op() does afterwards (for the reaper). */
+void log_end_op(void);
+
+/* ---- inodes and blocks (inode.c) ---- */
+/* The inode (dev, inum), referenced, unlocked; NULL if inum is bad or the table is full. */
+struct inode *iget(uint dev, uint inum);
+struct inode *ialloc(uint dev, short type);
+void iupdate(struct inode *ip);
+/*
+ * Empties a file: sets its size to 0 and frees its blocks. ip is referenced but not locked,
+ * and the caller is NOT in a transaction: a big file takes several transactions.
+ */
+void itrunc(struct inode *ip);
+/* Frees unlinked inodes whose last reference has gone; called by end_op(). */
+void inode_reap_orphans(void);
+/*
+ * Like writei, but stops early (returning a short count) before the transaction could
+ * need more than MAXOPBLOCKS log blocks; the caller loops, one transaction per call.
+ */
+int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+
+/* ---- directories (dir.c) ---- */
+int namecmp(const char *s, const char *t);
+/* The entry called name in directory dp (locked), referenced and unlocked; its offset in
+ * *poff if poff is not NULL. NULL if there is none. */
+struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
+/* Adds the entry name -> inum to dp (locked); -1 if it exists or cannot be written. */
+int dirlink(struct inode *dp, char *name, uint inum);
+/* True if dp (locked) holds nothing but "." and "..". */
+int isdirempty(struct inode *dp);
+
+/* ---- pipes (pipe.c) ---- */
+void pipeclose(struct pipe *pi, int writable);
+int piperead(struct pipe *pi, uint64 addr, int n);
+int pipewrite(struct pipe *pi, uint64 addr, int n);

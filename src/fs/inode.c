@@ -1,0 +1,772 @@
+/*
+ * Inodes and the blocks they own: the superblock, the free-block bitmap, the in-memory
+ * inode table, block mapping, truncation, and reading and writing file contents.
+ *
+ * An in-memory inode is
+ *  - referenced (ref > 0) while someone holds a pointer to it (open files, cwd, a path
+ *    walk); iget/idup take a reference and iput drops it; the slot is reused at ref 0;
+ *  - valid once ilock has read the disk inode into it;
+ *  - locked (ilock) by whoever reads or changes the fields below `lock` or the blocks
+ *    the inode owns.
+ *
+ * Unlinked files are freed lazily. Freeing a big file can dirty more blocks (bitmap and
+ * pointer blocks) than one transaction may, so iput never frees anything: the last
+ * reference to an inode with no links moves to the orphan list, and end_op() frees the
+ * orphans once the operation that dropped them has ended, in as many transactions as it
+ * takes ("reaping"). Each of those transactions leaves the disk consistent: a pointer to a
+ * block is cleared in the same transaction that marks the block free. A crash part-way
+ * leaves an inode with no links on disk; fsinit() finds and reaps those at boot.
+ *
+ * Functions that write to the disk (ialloc, iupdate, writei, iput...) must be called
+ * inside a transaction (begin_op/end_op).
+ *
+ * Lock order: a directory's inode lock before those of inodes it names (path walks hold
+ * one at a time); inode sleep lock -> buffer sleep lock. File-system code holds at most one
+ * buffer at a time (see bio.c). itable.lock is a leaf spinlock.
+ */
+#include "lib/types.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/sleeplock.h"
+#include "lib/string.h"
+#include "lib/abi/param.h"
+#include "lib/abi/stat.h"
+#include "proc/proc.h"
+#include "fs/fs_internal.h"
+
+struct superblock fs_sb;
+
+static struct {
+	struct spinlock lock;
+	struct inode inode[NINODE];
+	/* Unlinked inodes waiting to be freed; each entry owns the inode's last reference. */
+	struct inode *orphan[NINODE];
+	int norphan;
+} itable;
+
+/* Where balloc starts looking: just after the last block it handed out. Only a hint. */
+static uint alloc_hint;
+
+/* ---------------------------------------------------------------------------------------
+ * Blocks
+ */
+
+static uint data_start(void)
+{
+	return fs_sb.size - fs_sb.nblocks;
+}
+
+/* Claims the first free block in [lo, hi) in the bitmap; 0 if there is none. */
+static uint bitmap_claim(uint dev, uint lo, uint hi)
+{
+	uint b = lo;
+	while (b < hi) {
+		struct buf *bp = bread(dev, BBLOCK(b, fs_sb));
+		uint end = MIN(hi, (b / BPB + 1) * BPB);
+		for (; b < end; b++) {
+			uint bi = b % BPB;
+			if (bi % 8 == 0 && b + 8 <= end && bp->data[bi / 8] == 0xff) {
+				b += 7; /* a full byte: skip its eight blocks */
+				continue;
+			}
+			uchar m = (uchar)(1 << (bi % 8));
+			if (!(bp->data[bi / 8] & m)) {
+				bp->data[bi / 8] |= m;
+				log_write(bp);
+				brelse(bp);
+				return b;
+			}
+		}
+		brelse(bp);
+	}
+	return 0;
+}
+
+/* Allocates a zeroed data block; 0 if the disk is full. */
+static uint balloc(uint dev)
+{
+	uint lo = data_start();
+	uint hint = __atomic_load_n(&alloc_hint, __ATOMIC_RELAXED);
+	if (hint < lo || hint >= fs_sb.size)
+		hint = lo;
+	/* Searching on from the last allocation keeps files contiguous and balloc O(1) for
+	 * sequential writes; wrap around before giving up. */
+	uint b = bitmap_claim(dev, hint, fs_sb.size);
+	if (!b)
+		b = bitmap_claim(dev, lo, hint);
+	if (!b)
+		return 0;
+	__atomic_store_n(&alloc_hint, b + 1, __ATOMIC_RELAXED);
+
+	/* The old contents must not show through, in files or in new pointer blocks. */
+	struct buf *bp = bzeroed(dev, b);
+	log_write(bp);
+	brelse(bp);
+	return b;
+}
+
+static void bfree(uint dev, uint b)
+{
+	if (b < data_start() || b >= fs_sb.size)
+		panic("bfree: block %u is not a data block", b);
+	struct buf *bp = bread(dev, BBLOCK(b, fs_sb));
+	uint bi = b % BPB;
+	uchar m = (uchar)(1 << (bi % 8));
+	if (!(bp->data[bi / 8] & m))
+		panic("bfree: block %u is already free", b);
+	bp->data[bi / 8] &= (uchar)~m;
+	log_write(bp);
+	brelse(bp);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Counting the blocks one transaction dirties, to keep it within MAXOPBLOCKS.
+ */
+
+struct opblocks {
+	int n;
+	uint blk[MAXOPBLOCKS];
+};
+
+static int op_has(const struct opblocks *o, uint b)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->blk[i] == b)
+			return 1;
+	return 0;
+}
+
+static void op_add(struct opblocks *o, uint b)
+{
+	if (!o || op_has(o, b))
+		return;
+	if (o->n >= MAXOPBLOCKS)
+		panic("fs: operation dirtied more than %d blocks", MAXOPBLOCKS);
+	o->blk[o->n++] = b;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The inode table
+ */
+
+void iinit(void)
+{
+	initlock(&itable.lock, "itable");
+	for (int i = 0; i < NINODE; i++)
+		initsleeplock(&itable.inode[i].lock, "inode");
+}
+
+/*
+ * The in-memory inode for (dev, inum), referenced but not locked or read from disk.
+ * NULL if inum is out of range or the table is full: the caller's operation fails.
+ */
+struct inode *iget(uint dev, uint inum)
+{
+	struct inode *ip, *empty = NULL;
+
+	if (inum < ROOTINO || inum >= fs_sb.ninodes)
+		return NULL;
+	acquire(&itable.lock);
+	for (ip = &itable.inode[0]; ip < &itable.inode[NINODE]; ip++) {
+		if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+			ip->ref++;
+			release(&itable.lock);
+			return ip;
+		}
+		if (!empty && ip->ref == 0)
+			empty = ip;
+	}
+	if (empty) {
+		empty->dev = dev;
+		empty->inum = inum;
+		empty->ref = 1;
+		empty->valid = 0;
+	}
+	release(&itable.lock);
+	return empty;
+}
+
+/* Reads or writes disk inode inum's slot in its (locked) inode block. */
+static void dinode_get(struct buf *bp, uint inum, struct dinode *d)
+{
+	memmove(d, bp->data + (inum % IPB) * sizeof(*d), sizeof(*d));
+}
+
+static void dinode_put(struct buf *bp, uint inum, const struct dinode *d)
+{
+	memmove(bp->data + (inum % IPB) * sizeof(*d), d, sizeof(*d));
+}
+
+struct inode *ialloc(uint dev, short type)
+{
+	uint inum = ROOTINO;
+
+	while (inum < fs_sb.ninodes) {
+		struct buf *bp = bread(dev, IBLOCK(inum, fs_sb));
+		uint end = MIN(fs_sb.ninodes, (uint)((inum / IPB + 1) * IPB));
+		for (; inum < end; inum++) {
+			struct dinode d;
+			dinode_get(bp, inum, &d);
+			if (d.type != 0)
+				continue;
+			/* Claim it on disk first, so a concurrent ialloc sees it taken. */
+			memset(&d, 0, sizeof(d));
+			d.type = type;
+			dinode_put(bp, inum, &d);
+			log_write(bp);
+			brelse(bp);
+
+			struct inode *ip = iget(dev, inum);
+			if (!ip) {
+				/* No room in the inode table: give the disk inode back. */
+				bp = bread(dev, IBLOCK(inum, fs_sb));
+				d.type = 0;
+				dinode_put(bp, inum, &d);
+				log_write(bp);
+				brelse(bp);
+			}
+			return ip;
+		}
+		brelse(bp);
+	}
+	return NULL;
+}
+
+/* Copies ip's fields to its disk inode; call after changing any of them. */
+void iupdate(struct inode *ip)
+{
+	struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, fs_sb));
+	struct dinode d;
+	d.type = ip->type;
+	d.major = ip->major;
+	d.minor = ip->minor;
+	d.nlink = ip->nlink;
+	d.size = ip->size;
+	memmove(d.addrs, ip->addrs, sizeof(d.addrs));
+	dinode_put(bp, ip->inum, &d);
+	log_write(bp);
+	brelse(bp);
+}
+
+struct inode *idup(struct inode *ip)
+{
+	if (!ip)
+		return NULL;
+	acquire(&itable.lock);
+	ip->ref++;
+	release(&itable.lock);
+	return ip;
+}
+
+void ilock(struct inode *ip)
+{
+	if (!ip || ip->ref < 1)
+		panic("ilock: inode not referenced");
+	acquiresleep(&ip->lock);
+	if (!ip->valid) {
+		struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, fs_sb));
+		struct dinode d;
+		dinode_get(bp, ip->inum, &d);
+		brelse(bp);
+		ip->type = d.type;
+		ip->major = d.major;
+		ip->minor = d.minor;
+		ip->nlink = d.nlink;
+		ip->size = d.size;
+		memmove(ip->addrs, d.addrs, sizeof(ip->addrs));
+		ip->valid = 1;
+		if (ip->type == 0)
+			panic("ilock: inode %u is free on disk", ip->inum);
+	}
+}
+
+void iunlock(struct inode *ip)
+{
+	if (!ip || !holdingsleep(&ip->lock) || ip->ref < 1)
+		panic("iunlock: inode not locked");
+	releasesleep(&ip->lock);
+}
+
+/*
+ * Drops a reference. The last reference to an inode with no links is handed to the orphan
+ * list instead, to be freed by end_op(). Call inside a transaction, with ip unlocked.
+ */
+void iput(struct inode *ip)
+{
+	if (!ip)
+		return;
+	acquire(&itable.lock);
+	if (ip->ref < 1)
+		panic("iput: inode %u not referenced", ip->inum);
+	/* ref == 1 is ours, so nobody else can hold ip's lock and change valid or nlink. */
+	if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+		if (itable.norphan >= NINODE)
+			panic("iput: orphan list full");
+		itable.orphan[itable.norphan++] = ip;
+		release(&itable.lock);
+		return;
+	}
+	ip->ref--;
+	release(&itable.lock);
+}
+
+void iunlockput(struct inode *ip)
+{
+	iunlock(ip);
+	iput(ip);
+}
+
+void stati(struct inode *ip, struct stat *st)
+{
+	st->dev = (int)ip->dev;
+	st->ino = ip->inum;
+	st->type = ip->type;
+	st->nlink = ip->nlink;
+	st->size = ip->size;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Block mapping. Logical block bn of a file is reached through up to three pointers: a
+ * slot of ip->addrs, then slots of pointer blocks. A "pointer slot" is (blk, idx): slot idx
+ * of pointer block blk, or ip->addrs[idx] when blk is 0.
+ */
+
+/* The slot index at each level on the way to logical block bn; the depth, or 0 if none. */
+static int bmap_path(uint bn, uint path[3])
+{
+	if (bn < NDIRECT) {
+		path[0] = bn;
+		return 1;
+	}
+	bn -= NDIRECT;
+	if (bn < NINDIRECT) {
+		path[0] = NDIRECT;
+		path[1] = bn;
+		return 2;
+	}
+	bn -= NINDIRECT;
+	if (bn < NDINDIRECT) {
+		path[0] = NDIRECT + 1;
+		path[1] = bn / NINDIRECT;
+		path[2] = bn % NINDIRECT;
+		return 3;
+	}
+	return 0;
+}
+
+static uint ptr_get(struct inode *ip, uint blk, uint idx)
+{
+	if (!blk)
+		return ip->addrs[idx];
+	struct buf *bp = bread(ip->dev, blk);
+	uint v = ((const blkptr_t *)bp->data)[idx];
+	brelse(bp);
+	return v;
+}
+
+/* Sets a pointer; ip->addrs reaches the disk with the caller's iupdate. */
+static void ptr_set(struct inode *ip, uint blk, uint idx, uint v)
+{
+	if (!blk) {
+		ip->addrs[idx] = v;
+		return;
+	}
+	struct buf *bp = bread(ip->dev, blk);
+	((blkptr_t *)bp->data)[idx] = v;
+	log_write(bp);
+	brelse(bp);
+}
+
+/*
+ * The disk block holding logical block bn of ip (locked), allocating it and any missing
+ * pointer blocks if alloc is set; 0 if it is absent, or cannot be allocated. The blocks
+ * dirtied are recorded in o (if not NULL). No buffer is held across balloc(), which reads
+ * a bitmap block: see the one-buffer rule in bio.c.
+ */
+static uint bmap(struct inode *ip, uint bn, int alloc, struct opblocks *o)
+{
+	uint path[3];
+	int depth = bmap_path(bn, path);
+	uint parent = 0, ptr = 0;
+
+	for (int lvl = 0; lvl < depth; lvl++) {
+		ptr = ptr_get(ip, parent, path[lvl]);
+		if (!ptr) {
+			if (!alloc || (ptr = balloc(ip->dev)) == 0)
+				return 0;
+			ptr_set(ip, parent, path[lvl], ptr);
+			op_add(o, ptr);
+			op_add(o, BBLOCK(ptr, fs_sb));
+			if (parent)
+				op_add(o, parent);
+		}
+		parent = ptr;
+	}
+	return ptr;
+}
+
+/*
+ * An upper bound on how many blocks not yet in o writing logical block bn will dirty:
+ * the inode block; then, if bn is mapped, the data block; otherwise each missing level is
+ * a new block plus its bitmap block (counted even if that bitmap block is already in o,
+ * since balloc decides which it is), and the existing pointer block that gains a pointer.
+ */
+static int write_cost(struct inode *ip, uint bn, const struct opblocks *o)
+{
+	uint path[3];
+	int depth = bmap_path(bn, path);
+	int cost = !op_has(o, IBLOCK(ip->inum, fs_sb));
+	uint parent = 0;
+
+	for (int lvl = 0; lvl < depth; lvl++) {
+		uint ptr = ptr_get(ip, parent, path[lvl]);
+		if (!ptr) {
+			cost += 2 * (depth - lvl);
+			if (parent && !op_has(o, parent))
+				cost++;
+			return cost;
+		}
+		parent = ptr;
+	}
+	return cost + !op_has(o, parent);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Reading and writing. Copies to and from user memory go through a small bounce buffer
+ * with no buffer-cache lock held, since a page fault there may need the file system.
+ */
+
+#define BOUNCE 256
+
+/* Copies m bytes at offset boff of disk block a (0: a hole, reads as zeros) to dst. */
+static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, uint m)
+{
+	char tmp[BOUNCE];
+	uint done = 0;
+
+	if (!user_dst) {
+		if (a) {
+			struct buf *bp = bread(dev, a);
+			memmove((void *)dst, bp->data + boff, m);
+			brelse(bp);
+		} else {
+			memset((void *)dst, 0, m);
+		}
+		return m;
+	}
+	while (done < m) {
+		uint k = MIN(m - done, (uint)BOUNCE);
+		if (a) {
+			struct buf *bp = bread(dev, a);
+			memmove(tmp, bp->data + boff + done, k);
+			brelse(bp);
+		} else {
+			memset(tmp, 0, k);
+		}
+		if (either_copyout(1, dst + done, tmp, k) < 0)
+			break;
+		done += k;
+	}
+	return done;
+}
+
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	uint tot = 0;
+
+	if (off > ip->size || off + n < off)
+		return 0;
+	if (off + n > ip->size)
+		n = ip->size - off;
+	while (tot < n) {
+		uint boff = off % BSIZE;
+		uint m = MIN(n - tot, BSIZE - boff);
+		uint a = bmap(ip, off / BSIZE, 0, NULL);
+		uint k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
+		tot += k;
+		off += k;
+		if (k != m)
+			return tot > 0 ? (int)tot : -1; /* bad destination address */
+	}
+	return (int)tot;
+}
+
+/* Writes m bytes from src into logical block bn at offset boff; returns the bytes written. */
+static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint64 src, uint m,
+			struct opblocks *o)
+{
+	char tmp[BOUNCE];
+	uint done = 0;
+
+	while (done < m) {
+		uint k = m - done;
+		const void *from = (const void *)(src + done);
+		if (user_src) {
+			/* Fetch the bytes before allocating, so a bad address allocates nothing. */
+			k = MIN(k, (uint)BOUNCE);
+			if (either_copyin(tmp, 1, src + done, k) < 0)
+				break;
+			from = tmp;
+		}
+		uint a = bmap(ip, bn, 1, o);
+		if (!a)
+			break;
+		struct buf *bp = bread(ip->dev, a);
+		memmove(bp->data + boff + done, from, k);
+		log_write(bp);
+		brelse(bp);
+		op_add(o, a);
+		done += k;
+	}
+	return done;
+}
+
+static int writei_op(struct inode *ip, int user_src, uint64 src, uint off, uint n,
+		     struct opblocks *o)
+{
+	uint tot = 0;
+
+	if (off > ip->size || off + n < off)
+		return -1;
+	if ((uint64)off + n > (uint64)MAXFILE * BSIZE)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* The iupdate below will dirty the inode block whatever happens. */
+	op_add(o, IBLOCK(ip->inum, fs_sb));
+	while (tot < n) {
+		uint bn = off / BSIZE, boff = off % BSIZE;
+		uint m = MIN(n - tot, BSIZE - boff);
+		if (o && o->n + write_cost(ip, bn, o) > MAXOPBLOCKS)
+			break;
+		uint k = write_block(ip, bn, boff, user_src, src + tot, m, o);
+		tot += k;
+		off += k;
+		if (k != m)
+			break;
+	}
+	if (off > ip->size)
+		ip->size = off;
+	/* Even without growth, bmap may have added pointers to ip->addrs. */
+	iupdate(ip);
+	return (int)tot;
+}
+
+int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+	return writei_op(ip, user_src, src, off, n, NULL);
+}
+
+int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+	struct opblocks o = { 0 };
+	return writei_op(ip, user_src, src, off, n, &o);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Truncation: freeing the blocks at or beyond logical block `keep` (where keep covers the
+ * current size), highest first, and the pointer blocks that then point to nothing. The
+ * pointer to each freed block is cleared in the same transaction that frees it, so every
+ * committed state has only allocated blocks reachable from the inode. A file may hold
+ * blocks beyond its size (after a failed write); truncation frees those too.
+ */
+
+/* Frees block ptr, held in slot (parent, idx), if the transaction has room: 1, else -1. */
+static int free_ptr(struct inode *ip, uint parent, uint idx, uint ptr, struct opblocks *o)
+{
+	uint bmb = BBLOCK(ptr, fs_sb);
+	int need = !op_has(o, bmb) + (parent && !op_has(o, parent));
+	if (o->n + need > MAXOPBLOCKS)
+		return -1;
+	bfree(ip->dev, ptr);
+	ptr_set(ip, parent, idx, 0);
+	op_add(o, bmb);
+	if (parent)
+		op_add(o, parent);
+	return 1;
+}
+
+/* Highest index of a non-zero pointer in pointer block blk, or -1. */
+static int last_ptr(uint dev, uint blk)
+{
+	struct buf *bp = bread(dev, blk);
+	const blkptr_t *p = (const blkptr_t *)bp->data;
+	int i = (int)NINDIRECT - 1;
+	while (i >= 0 && p[i] == 0)
+		i--;
+	brelse(bp);
+	return i;
+}
+
+/* Logical blocks under one pointer at each level: data block, pointer block, double. */
+static const uint level_span[3] = { 1, NINDIRECT, NDINDIRECT };
+
+/*
+ * Frees the highest block under slot (parent, idx), which is at `level` (0: a data block,
+ * 1: pointers to data blocks, 2: pointers to level-1 blocks) and maps the logical blocks
+ * from `first`. Returns 1 if a block was freed, 0 if the slot is empty or everything
+ * under it is still needed, -1 if the transaction is full.
+ */
+static int trim(struct inode *ip, uint parent, uint idx, int level, uint first, uint keep,
+		struct opblocks *o)
+{
+	uint ptr = ptr_get(ip, parent, idx);
+	if (!ptr)
+		return 0;
+	if (level > 0) {
+		int i = last_ptr(ip->dev, ptr);
+		if (i >= 0) {
+			uint span = level_span[level - 1];
+			uint cfirst = first + (uint)i * span;
+			/* The last child is needed, so everything before it is too. */
+			if (cfirst + span <= keep)
+				return 0;
+			return trim(ip, ptr, (uint)i, level - 1, cfirst, keep, o);
+		}
+	}
+	if (first < keep)
+		return 0;
+	return free_ptr(ip, parent, idx, ptr, o);
+}
+
+/* Frees blocks beyond the size while the transaction has room; 1 when none are left. */
+static int trunc_step(struct inode *ip)
+{
+	struct opblocks o = { 0 };
+	uint keep = (uint)(((uint64)ip->size + BSIZE - 1) / BSIZE);
+	int r;
+
+	op_add(&o, IBLOCK(ip->inum, fs_sb));
+	do {
+		r = 0;
+		/* The highest non-empty slot of the inode decides; lower ones map lower blocks. */
+		for (int s = NDIRECT + 1; s >= 0; s--) {
+			if (!ip->addrs[s])
+				continue;
+			if (s == NDIRECT + 1)
+				r = trim(ip, 0, (uint)s, 2, NDIRECT + NINDIRECT, keep, &o);
+			else if (s == NDIRECT)
+				r = trim(ip, 0, (uint)s, 1, NDIRECT, keep, &o);
+			else
+				r = trim(ip, 0, (uint)s, 0, (uint)s, keep, &o);
+			break;
+		}
+	} while (r > 0);
+	iupdate(ip);
+	return r == 0;
+}
+
+void itrunc(struct inode *ip)
+{
+	int first = 1, done;
+
+	do {
+		begin_op();
+		ilock(ip);
+		if (first)
+			ip->size = 0;
+		first = 0;
+		/* Later steps free only what lies beyond the size, so data written by others
+		 * between our transactions survives. */
+		done = trunc_step(ip);
+		iunlock(ip);
+		end_op();
+	} while (!done);
+}
+
+/* Frees an orphan's blocks and the inode itself, then drops the orphan list's reference. */
+static void reap(struct inode *ip)
+{
+	int done;
+
+	do {
+		begin_op();
+		ilock(ip);
+		ip->size = 0;
+		done = trunc_step(ip);
+		if (done) {
+			ip->type = 0;
+			iupdate(ip);
+			/* From here ialloc may hand the inode out again (through this very slot,
+			 * while we still hold it): make the next ilock read the disk. */
+			ip->valid = 0;
+		}
+		iunlock(ip);
+		log_end_op();
+	} while (!done);
+
+	acquire(&itable.lock);
+	ip->ref--;
+	release(&itable.lock);
+}
+
+void inode_reap_orphans(void)
+{
+	for (;;) {
+		acquire(&itable.lock);
+		if (itable.norphan == 0) {
+			release(&itable.lock);
+			return;
+		}
+		struct inode *ip = itable.orphan[--itable.norphan];
+		release(&itable.lock);
+		reap(ip);
+	}
+}
+
+/* Queues the inodes a crash left allocated but unlinked. */
+static int find_orphans(uint dev)
+{
+	int found = 0;
+
+	for (uint inum = ROOTINO + 1; inum < fs_sb.ninodes; inum++) {
+		struct buf *bp = bread(dev, IBLOCK(inum, fs_sb));
+		struct dinode d;
+		dinode_get(bp, inum, &d);
+		brelse(bp);
+		if (d.type == 0 || d.nlink != 0)
+			continue;
+		struct inode *ip = iget(dev, inum);
+		if (!ip)
+			break;
+		acquire(&itable.lock);
+		if (itable.norphan >= NINODE) {
+			ip->ref--;
+			release(&itable.lock);
+			break;
+		}
+		itable.orphan[itable.norphan++] = ip;
+		release(&itable.lock);
+		found++;
+	}
+	return found;
+}
+
+void fsinit(int dev)
+{
+	struct buf *bp = bread((uint)dev, 1);
+	memmove(&fs_sb, bp->data, sizeof(fs_sb));
+	brelse(bp);
+
+	struct superblock *s = &fs_sb;
+	uint nbitmap = (s->size + BPB - 1) / BPB;
+	if (s->magic != FSMAGIC)
+		panic("fsinit: bad superblock magic %x", s->magic);
+	if (s->nblocks >= s->size || s->logstart < 2 || s->inodestart < s->logstart + s->nlog ||
+	    s->ninodes <= ROOTINO || s->bmapstart < IBLOCK(s->ninodes - 1, *s) + 1 ||
+	    s->bmapstart + nbitmap > s->size - s->nblocks)
+		panic("fsinit: inconsistent superblock");
+
+	initlog(dev, s);
+	alloc_hint = data_start();
+
+	int n = find_orphans((uint)dev);
+	if (n > 0)
+		printf("fs: freeing %d unlinked inode%s left by a crash\n", n, n == 1 ? "" : "s");
+	inode_reap_orphans();
+
+	/* The first process starts with no working directory: give it the root. */
+	struct proc *p = myproc();
+	if (p && !p->cwd)
+		p->cwd = iget((uint)dev, ROOTINO);
+}

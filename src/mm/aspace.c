@@ -1,0 +1,255 @@
+/*
+ * Address spaces: a pmap plus the tree of VMAs that says what each region is. Pages are
+ * not mapped here (except when fork copies them); they arrive one by one through
+ * vm_fault() on first touch.
+ *
+ * Lock order: as->lock (sleep lock) -> kmalloc_lock -> page_lock. Only the owning process
+ * (or exec/fork building a new one that nobody else can see yet) uses an aspace.
+ */
+#include "mm_internal.h"
+#include "arch/riscv/pmap.h"
+#include "arch/riscv/memlayout.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+struct aspace *as_create(void)
+{
+	struct aspace *as = kmalloc(sizeof(*as));
+	if (!as)
+		return NULL;
+	as->pmap = pmap_create();
+	if (!as->pmap) {
+		kfree(as);
+		return NULL;
+	}
+	initsleeplock(&as->lock, "aspace");
+	vma_tree_init(&as->vmas);
+	return as;
+}
+
+void unmap_range(struct aspace *as, uint64 start, uint64 end)
+{
+	uint64 va = start;
+	while (pmap_next_mapped(as->pmap, &va, end)) {
+		uint64 pa = pmap_remove(as->pmap, va);
+		page_unref(pa);
+		va += PGSIZE;
+	}
+}
+
+/* Called at exit and exec, and for a half-built image: nobody else can see as. */
+void as_destroy(struct aspace *as)
+{
+	if (!as)
+		return;
+	struct vma *v;
+	while ((v = vma_first(&as->vmas)) != NULL) {
+		writeback_range(as, v, v->start, v->end);
+		unmap_range(as, v->start, v->end);
+		vma_remove(&as->vmas, v);
+		if (v->obj)
+			vmobj_unref(v->obj);
+		kfree(v);
+	}
+	pmap_destroy(as->pmap);
+	kfree(as);
+}
+
+void as_activate(struct aspace *as)
+{
+	pmap_activate(as ? as->pmap : NULL);
+}
+
+struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, int kind)
+{
+	struct vma *v = kmalloc(sizeof(*v));
+	if (!v)
+		return NULL;
+	v->start = start;
+	v->end = end;
+	v->prot = prot;
+	v->flags = flags;
+	v->kind = kind;
+	return v;
+}
+
+int as_map_anon(struct aspace *as, uint64 start, uint64 len, int prot, enum vma_kind kind)
+{
+	uint64 end = start + len;
+	if (len == 0 || end < start || end > USER_TOP || start % PGSIZE || len % PGSIZE)
+		return -1;
+	struct vma *v = vma_new(start, end, prot, VMA_PRIVATE, kind);
+	if (!v)
+		return -1;
+	acquiresleep(&as->lock);
+	int r = vma_insert(&as->vmas, v);
+	releasesleep(&as->lock);
+	if (r < 0)
+		kfree(v);
+	return r;
+}
+
+int as_stack_init(struct aspace *as)
+{
+	uint64 guard = USTACK_TOP - USTACK_MAX - PGSIZE;
+	if (as_map_anon(as, guard, PGSIZE, PROT_NONE, VMA_GUARD) < 0)
+		return -1;
+	return as_map_anon(as, USTACK_TOP - USTACK_INIT, USTACK_INIT, PROT_READ | PROT_WRITE,
+			   VMA_STACK);
+}
+
+struct vma *stack_grow(struct aspace *as, uint64 va)
+{
+	if (va >= USTACK_TOP || va < USTACK_TOP - USTACK_MAX)
+		return NULL;
+	/* The next region above va must be the stack, with nothing in between. */
+	struct vma *v = vma_first_after(&as->vmas, va);
+	if (!v || v->kind != VMA_STACK || v->start <= va)
+		return NULL;
+	v->start = PGROUNDDOWN(va);
+	return v;
+}
+
+int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct vmobj *obj,
+		  uint64 off, enum vma_kind kind)
+{
+	uint64 end = start + len;
+	struct vma *v = NULL;
+	if (len == 0 || end < start || end > USER_TOP || start % PGSIZE || len % PGSIZE ||
+	    off % PGSIZE || !(v = vma_new(start, end, prot, VMA_PRIVATE, kind)))
+		goto fail;
+	v->obj = obj;
+	v->off = off;
+	acquiresleep(&as->lock);
+	int r = vma_insert(&as->vmas, v);
+	releasesleep(&as->lock);
+	if (r == 0)
+		return 0;
+fail:
+	kfree(v);
+	vmobj_unref(obj);
+	return -1;
+}
+
+int as_heap_init(struct aspace *as, uint64 base)
+{
+	if (base % PGSIZE || base >= USER_TOP)
+		return -1;
+	as->heap_start = as->brk = base;
+	return 0;
+}
+
+uint64 as_brk(struct aspace *as)
+{
+	return as->brk;
+}
+
+int as_vma_count(struct aspace *as)
+{
+	return as->vmas.count;
+}
+
+/*
+ * The heap is one VMA [heap_start, PGROUNDUP(brk)); it exists only while the heap is
+ * non-empty. Growing only moves its end (pages come later, on touch); shrinking unmaps and
+ * frees the pages above the new break at once.
+ */
+uint64 as_sbrk(struct aspace *as, int64 delta)
+{
+	acquiresleep(&as->lock);
+	uint64 old = as->brk, new = old + delta;
+	uint64 result = old;
+	if ((delta < 0 && (new > old || new < as->heap_start)) ||
+	    (delta > 0 && (new < old || new > USER_TOP))) {
+		result = (uint64)-1;
+		goto out;
+	}
+	uint64 old_top = PGROUNDUP(old), new_top = PGROUNDUP(new);
+	struct vma *heap = old_top > as->heap_start ? vma_lookup(&as->vmas, as->heap_start) : NULL;
+
+	if (new_top > old_top) {
+		/* Never grow into another mapping (the stack, mmap regions). */
+		if (!vma_range_free(&as->vmas, old_top, new_top)) {
+			result = (uint64)-1;
+			goto out;
+		}
+		if (heap) {
+			heap->end = new_top;
+		} else {
+			heap = vma_new(as->heap_start, new_top, PROT_READ | PROT_WRITE, VMA_PRIVATE,
+				       VMA_HEAP);
+			if (!heap || vma_insert(&as->vmas, heap) < 0) {
+				kfree(heap);
+				result = (uint64)-1;
+				goto out;
+			}
+		}
+	} else if (new_top < old_top) {
+		unmap_range(as, new_top, old_top);
+		if (new_top == as->heap_start) {
+			vma_remove(&as->vmas, heap);
+			kfree(heap);
+		} else {
+			heap->end = new_top;
+		}
+	}
+	as->brk = new;
+out:
+	releasesleep(&as->lock);
+	return result;
+}
+
+/*
+ * Give the child its own copy of one VMA. Shared regions map the very same frames. Private
+ * frames are shared too, but read-only in both processes: the first store by either one
+ * takes a copy-on-write fault (fault.c), so fork copies no data at all.
+ */
+static int fork_vma(struct aspace *child, struct aspace *parent, struct vma *pv)
+{
+	struct vma *cv = vma_new(pv->start, pv->end, pv->prot, pv->flags, pv->kind);
+	if (!cv)
+		return -1;
+	cv->obj = pv->obj;
+	cv->off = pv->off;
+	if (vma_insert(&child->vmas, cv) < 0) {
+		kfree(cv);
+		return -1;
+	}
+	if (cv->obj)
+		vmobj_ref(cv->obj);
+	int shared = pv->flags & VMA_SHARED;
+	uint64 va = pv->start, pa;
+	int prot;
+	while (pmap_next_mapped(parent->pmap, &va, pv->end)) {
+		pmap_extract(parent->pmap, va, &pa, &prot);
+		if (!shared && (prot & PMAP_W)) {
+			prot &= ~PMAP_W;
+			pmap_protect(parent->pmap, va, prot);
+		}
+		if (pmap_enter(child->pmap, va, pa, prot) < 0)
+			return -1;
+		page_ref(pa);
+		va += PGSIZE;
+	}
+	return 0;
+}
+
+struct aspace *as_fork(struct aspace *parent)
+{
+	struct aspace *child = as_create();
+	if (!child)
+		return NULL;
+	acquiresleep(&parent->lock);
+	child->heap_start = parent->heap_start;
+	child->brk = parent->brk;
+	int ok = 0;
+	for (struct vma *v = vma_first(&parent->vmas); v; v = vma_next(v))
+		if ((ok = fork_vma(child, parent, v)) < 0)
+			break;
+	releasesleep(&parent->lock);
+	if (ok < 0) {
+		as_destroy(child);
+		return NULL;
+	}
+	return child;
+}

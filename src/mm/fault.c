@@ -1,0 +1,164 @@
+/*
+ * The page-fault dispatcher: every user page arrives here on first touch, whether the
+ * touch was by the process itself (trap.c) or by the kernel on its behalf (uaccess.c).
+ *
+ * Stages, named as in docs/vm.md:
+ *   1. find    the VMA covering the address            none      -> FAULT_NOMAP
+ *   2. check   the access against the VMA's prot       refused   -> FAULT_ACCESS
+ *   3. resident page already mapped?
+ *        a store to a read-only private page           -> cow_fault (copy, or reuse)
+ *        anything else                                 -> nothing to do (a race)
+ *   4. fill    the page from where the VMA says it comes from:
+ *        anonymous private                             -> zero_fill
+ *        object, MAP_SHARED                            -> the object's cached page
+ *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
+ *        object, MAP_PRIVATE, write                    -> a private copy of it
+ *   5. map     pmap_enter with the VMA's permissions (minus write for shared COW pages)
+ */
+#include "mm_internal.h"
+#include "arch/riscv/pmap.h"
+#include "arch/riscv/memlayout.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static int access_allowed(int prot, enum fault_access access)
+{
+	switch (access) {
+	case FAULT_READ:
+		return prot & PROT_READ;
+	case FAULT_WRITE:
+		return prot & PROT_WRITE;
+	case FAULT_EXEC:
+		return prot & PROT_EXEC;
+	}
+	return 0;
+}
+
+/* Map a fresh private copy of frame src_pa at va; drops the caller's reference to src. */
+static enum fault_result map_copy(struct aspace *as, struct vma *v, uint64 va, uint64 src_pa)
+{
+	void *copy = page_alloc();
+	if (!copy)
+		return FAULT_OOM;
+	memmove(copy, P2V(src_pa), PGSIZE);
+	if (pmap_enter(as->pmap, va, V2P(copy), v->prot) < 0) {
+		page_free(copy);
+		return FAULT_OOM;
+	}
+	page_unref(src_pa);
+	VM_COUNT(pages_copied);
+	return FAULT_OK;
+}
+
+/* Stage 3: a store hit a read-only PTE in a writable VMA. */
+static enum fault_result cow_fault(struct aspace *as, struct vma *v, uint64 va, uint64 pa)
+{
+	if (v->flags & VMA_SHARED) {
+		/* Shared pages are never copied; the PTE was just more restrictive. */
+		pmap_protect(as->pmap, va, v->prot);
+		return FAULT_OK;
+	}
+	struct page *pg = pa_to_page(pa);
+	if (!pg->obj && page_refcount(pa) == 1) {
+		/* The last owner of an anonymous page: take it back, no copy needed. */
+		pmap_protect(as->pmap, va, v->prot);
+		return FAULT_OK;
+	}
+	return map_copy(as, v, va, pa);
+}
+
+/* Stage 4, anonymous: the zero-fill pager. */
+static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
+{
+	void *page = page_alloc(); /* zeroed */
+	if (!page)
+		return FAULT_OOM;
+	if (pmap_enter(as->pmap, va, V2P(page), v->prot) < 0) {
+		page_free(page);
+		return FAULT_OOM;
+	}
+	VM_COUNT(zero_fills);
+	return FAULT_OK;
+}
+
+/* Stage 4, object-backed: ask the object (page cache, then pager) for the page. */
+static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va, int write)
+{
+	uint64 pa;
+	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa);
+	if (r != FAULT_OK)
+		return r;
+	if (!(v->flags & VMA_SHARED) && write)
+		return map_copy(as, v, va, pa);
+	int prot = (v->flags & VMA_SHARED) ? v->prot : (v->prot & ~PROT_WRITE);
+	if (pmap_enter(as->pmap, va, pa, prot) < 0) {
+		page_unref(pa);
+		return FAULT_OOM;
+	}
+	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
+}
+
+enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
+{
+	VM_COUNT(faults);
+	if (va >= USER_TOP)
+		return FAULT_NOMAP;
+	va = PGROUNDDOWN(va);
+
+	/* 1: which region? (the stack may grow down to cover va) */
+	struct vma *v = vma_lookup(&as->vmas, va);
+	if (!v)
+		v = stack_grow(as, va);
+	if (!v)
+		return FAULT_NOMAP;
+
+	/* 2: may this access happen here at all? */
+	if (v->kind == VMA_GUARD || (!force && !access_allowed(v->prot, access)))
+		return FAULT_ACCESS;
+
+	/* 3: already resident. */
+	uint64 pa;
+	int prot;
+	if (pmap_extract(as->pmap, va, &pa, &prot)) {
+		if (access == FAULT_WRITE && !(prot & PMAP_W))
+			return cow_fault(as, v, va, pa);
+		return FAULT_OK;
+	}
+
+	/* 4 + 5: fill the page and map it. */
+	if (!v->obj)
+		return zero_fill(as, v, va);
+	return object_fill(as, v, va, access == FAULT_WRITE);
+}
+
+enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access access)
+{
+	if (!as)
+		return FAULT_NOMAP;
+	acquiresleep(&as->lock);
+	enum fault_result r = fault_locked(as, va, access, 0);
+	releasesleep(&as->lock);
+	return r;
+}
+
+const char *vm_fault_reason(struct aspace *as, uint64 va, enum fault_result r)
+{
+	switch (r) {
+	case FAULT_OK:
+		return "ok";
+	case FAULT_NOMAP:
+		return va >= USER_TOP ? "address outside user space" : "no mapping at address";
+	case FAULT_ACCESS: {
+		acquiresleep(&as->lock);
+		struct vma *v = vma_lookup(&as->vmas, va);
+		int guard = v && v->kind == VMA_GUARD;
+		releasesleep(&as->lock);
+		return guard ? "stack guard page" : "access not permitted by mapping";
+	}
+	case FAULT_BUS:
+		return "bus error: page beyond end of file";
+	case FAULT_OOM:
+		return "out of memory";
+	}
+	return "unknown";
+}

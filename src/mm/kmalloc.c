@@ -1,0 +1,114 @@
+/*
+ * kmalloc: small kernel objects (VMAs, pmaps, address spaces) carved from whole pages.
+ *
+ * Each size class (16 .. 2048 bytes) keeps a list of slab pages that still have room; a
+ * slab page keeps its own free list in struct page. A slab page goes back to the page
+ * allocator as soon as its last object is freed, so kmalloc never hides pages from the
+ * free-page count that the leak tests watch. Requests above 2048 bytes get a whole page.
+ *
+ * Lock: kmalloc_lock protects the partial lists and the slab fields of struct page.
+ * Lock order: kmalloc_lock -> page_lock (page_alloc/page_free are called inside).
+ */
+#include "mm_internal.h"
+#include "arch/riscv/memlayout.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+#define NCLASS 8 /* 16, 32, ..., 2048 */
+static struct spinlock kmalloc_lock = {0, "kmalloc", NULL};
+static struct page *partial[NCLASS];
+
+static int size_class(size_t n)
+{
+	int c = 0;
+	for (size_t sz = 16; sz < n; sz <<= 1)
+		c++;
+	return c;
+}
+
+static void list_remove(int c, struct page *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		partial[c] = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->next = pg->prev = NULL;
+}
+
+static void list_push(int c, struct page *pg)
+{
+	pg->prev = NULL;
+	pg->next = partial[c];
+	if (partial[c])
+		partial[c]->prev = pg;
+	partial[c] = pg;
+}
+
+void *kmalloc(size_t n)
+{
+	if (n == 0 || n > PGSIZE)
+		return NULL;
+	if (n > 2048)
+		return page_alloc();
+	int c = size_class(n);
+	size_t objsz = 16UL << c;
+
+	acquire(&kmalloc_lock);
+	struct page *pg = partial[c];
+	if (!pg) {
+		char *mem = page_alloc();
+		if (!mem) {
+			release(&kmalloc_lock);
+			return NULL;
+		}
+		pg = pa_to_page(V2P(mem));
+		pg->kclass = c + 1;
+		pg->inuse = 0;
+		pg->kfree_list = NULL;
+		for (size_t off = PGSIZE; off >= objsz; off -= objsz) {
+			void **obj = (void **)(mem + off - objsz);
+			*obj = pg->kfree_list;
+			pg->kfree_list = obj;
+		}
+		list_push(c, pg);
+	}
+	void **obj = pg->kfree_list;
+	pg->kfree_list = *obj;
+	pg->inuse++;
+	if (!pg->kfree_list)
+		list_remove(c, pg);
+	release(&kmalloc_lock);
+	memset(obj, 0, objsz);
+	return obj;
+}
+
+void kfree(void *p)
+{
+	if (!p)
+		return;
+	struct page *pg = pa_to_page(V2P(p));
+	if (pg->kclass == 0) {
+		if ((uint64)p % PGSIZE)
+			panic("kfree: bad pointer %p", p);
+		page_free(p);
+		return;
+	}
+	int c = pg->kclass - 1;
+	acquire(&kmalloc_lock);
+	int was_full = pg->kfree_list == NULL;
+	*(void **)p = pg->kfree_list;
+	pg->kfree_list = p;
+	pg->inuse--;
+	if (was_full)
+		list_push(c, pg);
+	if (pg->inuse == 0) {
+		list_remove(c, pg);
+		pg->kclass = 0;
+		pg->kfree_list = NULL;
+		page_free(P2V(page_to_pa(pg)));
+	}
+	release(&kmalloc_lock);
+}

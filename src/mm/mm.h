@@ -1,0 +1,129 @@
+/*
+ * mm.h: the one public header of Pagoda's virtual-memory subsystem.
+ *
+ * Code outside src/mm (proc, fs, syscall, drivers, trap code) includes only this file.
+ * It offers: physical pages, a small-object allocator, address spaces with their VMAs,
+ * the page-fault entry point, and user-memory access that faults lazy pages in.
+ */
+#pragma once
+#include "lib/types.h"
+#include "lib/abi/mman.h"
+#include "lib/abi/vmstat.h"
+
+#define PGSIZE 4096
+#define PGSHIFT 12
+#define PGROUNDUP(a) (((uint64)(a) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
+#define PGROUNDDOWN(a) ((uint64)(a) & ~(uint64)(PGSIZE - 1))
+
+/* ---- physical pages (page.c) ---- */
+void page_init(uint64 pa_start, uint64 pa_end);
+void *page_alloc(void); /* one zeroed page (kernel address), or NULL when memory is exhausted */
+void page_free(void *kva);
+uint64 page_free_count(void);
+
+/* ---- small objects, up to one page (kmalloc.c) ---- */
+void *kmalloc(size_t n); /* zeroed; NULL when out of memory */
+void kfree(void *p);
+
+/* ---- address spaces (aspace.c) ---- */
+struct aspace;
+struct vmobj;
+
+#define USER_SPACE_END 0x4000000000UL /* user addresses are below this (Sv39 lower half) */
+
+struct aspace *as_create(void); /* empty user address space, or NULL */
+void as_destroy(struct aspace *as); /* unmaps everything and frees it all */
+struct aspace *as_fork(struct aspace *parent); /* a copy for a child, or NULL */
+void as_activate(struct aspace *as);           /* switch this hart to as (NULL: kernel only) */
+
+/* Region kinds, for messages and policy (e.g. the stack guard). */
+enum vma_kind { VMA_ANON, VMA_TEXT, VMA_DATA, VMA_HEAP, VMA_STACK, VMA_GUARD, VMA_MMAP };
+
+/* Map [start, start+len) as zero-fill-on-demand anonymous private memory. 0 or -1. */
+int as_map_anon(struct aspace *as, uint64 start, uint64 len, int prot, enum vma_kind kind);
+/* Map [start, start+len) privately (copy-on-write) over obj from byte offset off; takes over
+ * the caller's reference to obj, even on failure. 0 or -1. */
+int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct vmobj *obj,
+		  uint64 off, enum vma_kind kind);
+/* Copy bytes into as ignoring page protection (exec uses this to load read-only text). */
+int as_load(struct aspace *as, uint64 va, const void *src, uint64 len);
+/* Set up the heap: an empty VMA that starts at base (page-aligned). */
+int as_heap_init(struct aspace *as, uint64 base);
+/* Move the break by delta bytes; returns the old break, or (uint64)-1 on failure. */
+uint64 as_sbrk(struct aspace *as, int64 delta);
+uint64 as_brk(struct aspace *as);
+int as_vma_count(struct aspace *as);
+
+/* Standard layout of a new process image. */
+#define USTACK_TOP 0x3FFFFFF000UL /* one unmapped page below USER_TOP */
+#define USTACK_INIT (64UL * 1024)  /* initial stack VMA; it grows down on faults below it */
+#ifndef STACK_MAX_MIB
+#define STACK_MAX_MIB 8
+#endif
+#define USTACK_MAX ((uint64)STACK_MAX_MIB << 20) /* the stack never grows past this */
+/* The stack VMA, and the guard page just below the lowest address it may grow to. */
+int as_stack_init(struct aspace *as);
+
+/* ---- user memory access (uaccess.c); each faults in lazy pages through vm_fault ---- */
+int as_copyout(struct aspace *as, uint64 dstva, const void *src, uint64 len); /* 0 or -1 */
+int as_copyin(struct aspace *as, void *dst, uint64 srcva, uint64 len);        /* 0 or -1 */
+/* Copies a NUL-terminated string of at most max bytes (NUL included); length or -1. */
+int as_copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
+
+/* ---- page faults (fault.c) ---- */
+enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
+enum fault_result {
+	FAULT_OK = 0,  /* page is now mapped; retry the access */
+	FAULT_NOMAP,   /* no VMA covers the address */
+	FAULT_ACCESS,  /* a VMA covers it but forbids this access (includes the stack guard) */
+	FAULT_BUS,     /* the backing object has no page there (past end of file) */
+	FAULT_OOM,     /* no physical page could be had */
+};
+enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access access);
+/* A short human-readable reason for a failed fault at va, e.g. "stack guard page". */
+const char *vm_fault_reason(struct aspace *as, uint64 va, enum fault_result r);
+
+/* ---- memory objects and pagers (vmobj.c) ----
+ *
+ * A vmobj is what backs a region: one file's pages (its page cache, shared by every mapping
+ * of the file) or shared anonymous memory. A pager fills and writes back its pages; fs
+ * implements one for inodes, mm one for anonymous memory.
+ */
+struct vmobj;
+struct pager_ops {
+	const char *name;
+	/* Fill `page` (PGSIZE bytes, already zeroed) with the data at byte offset off: 0 or -1. */
+	int (*get_page)(struct vmobj *obj, uint64 off, void *page);
+	/* Write back len bytes of page at offset off (never past the size): 0 or -1. NULL: none. */
+	int (*put_page)(struct vmobj *obj, uint64 off, const void *page, uint64 len);
+	/* Current size in bytes: touching a page wholly at or past it is a bus error. */
+	uint64 (*size)(struct vmobj *obj);
+	/* The last reference is gone: drop whatever the pager holds (e.g. the inode). */
+	void (*release)(struct vmobj *obj);
+};
+struct vmobj *vmobj_create(const struct pager_ops *ops, void *data); /* refcount 1, or NULL */
+void *vmobj_data(struct vmobj *obj);
+int vmobj_tryref(struct vmobj *obj); /* takes a reference unless obj is already dying: 1/0 */
+void vmobj_unref(struct vmobj *obj);
+/*
+ * read()/write() coherence: the kernel address of the cached page at byte offset off (with a
+ * reference the caller drops with vmobj_page_put), or NULL if that page is not cached.
+ */
+void *vmobj_page_lookup(struct vmobj *obj, uint64 off);
+void vmobj_page_put(void *page);
+
+/* ---- mmap family (mmap.c); prot/flags already validated by the caller ---- */
+/* Extra flag for as_mmap: the file was not opened for writing, so a shared mapping of it
+ * may never become writable (mprotect checks it). */
+#define MMAP_NOWRITE 0x1000
+/* Returns the address mapped, or (uint64)-1. obj may be NULL (anonymous); takes over its ref. */
+uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags,
+	       struct vmobj *obj, uint64 off);
+int as_munmap(struct aspace *as, uint64 addr, uint64 len);
+int as_msync(struct aspace *as, uint64 addr, uint64 len);
+/* Change protection of whole pages; -1 if part of the range is unmapped or a shared
+ * mapping made with MMAP_NOWRITE would become writable. */
+int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot);
+
+/* ---- counters ---- */
+void vm_stat(struct vmstat *out);

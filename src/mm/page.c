@@ -1,0 +1,127 @@
+/*
+ * The physical page allocator: a free list of 4 KiB frames and a struct page for every
+ * frame, holding its reference count. Frames shared by several mappings (fork, shared
+ * memory) are freed when their last reference goes.
+ *
+ * Lock: page_lock protects the free list, the free count and every refcnt. It is a leaf.
+ */
+#include "mm_internal.h"
+#include "arch/riscv/memlayout.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+static struct spinlock page_lock;
+static struct page *pages;     /* pages[i] describes frame base_pa + i*PGSIZE */
+static uint64 base_pa, npages; /* frames described by pages[] */
+static struct page *free_list;
+static uint64 nfree, ntotal;
+struct vm_counters vm_counters;
+
+struct page *pa_to_page(uint64 pa)
+{
+	if (pa < base_pa || pa >= base_pa + npages * PGSIZE)
+		panic("pa_to_page: 0x%lx is not RAM", pa);
+	return &pages[(pa - base_pa) / PGSIZE];
+}
+
+uint64 page_to_pa(struct page *pg)
+{
+	return base_pa + (uint64)(pg - pages) * PGSIZE;
+}
+
+void page_init(uint64 pa_start, uint64 pa_end)
+{
+	initlock(&page_lock, "page");
+	base_pa = RAM_BASE_PA;
+	npages = (pa_end - base_pa) / PGSIZE;
+	/* The page array itself lives in the first free frames. */
+	pages = P2V(pa_start);
+	uint64 array_bytes = PGROUNDUP(npages * sizeof(struct page));
+	memset(pages, 0, array_bytes);
+	uint64 first = pa_start + array_bytes;
+	for (uint64 pa = pa_end - PGSIZE; pa >= first; pa -= PGSIZE) {
+		struct page *pg = pa_to_page(pa);
+		pg->next = free_list;
+		free_list = pg;
+		nfree++;
+	}
+	ntotal = nfree;
+	/* Frames below `first` (firmware, kernel, this array) are never free: pin them. */
+	for (uint64 pa = base_pa; pa < first; pa += PGSIZE)
+		pa_to_page(pa)->refcnt = 1;
+}
+
+void *page_alloc(void)
+{
+	acquire(&page_lock);
+	struct page *pg = free_list;
+	if (pg) {
+		free_list = pg->next;
+		nfree--;
+		pg->refcnt = 1;
+		pg->next = NULL;
+	}
+	release(&page_lock);
+	if (!pg)
+		return NULL;
+	void *kva = P2V(page_to_pa(pg));
+	memset(kva, 0, PGSIZE);
+	return kva;
+}
+
+void page_unref(uint64 pa)
+{
+	if (pa % PGSIZE)
+		panic("page_unref: unaligned 0x%lx", pa);
+	struct page *pg = pa_to_page(pa);
+	acquire(&page_lock);
+	if (pg->refcnt <= 0)
+		panic("page_unref: frame 0x%lx is already free", pa);
+	if (--pg->refcnt == 0) {
+		pg->kclass = 0;
+		pg->inuse = 0;
+		pg->kfree_list = NULL;
+		pg->prev = NULL;
+		pg->next = free_list;
+		free_list = pg;
+		nfree++;
+	}
+	release(&page_lock);
+}
+
+void page_free(void *kva)
+{
+	page_unref(V2P(kva));
+}
+
+void page_ref(uint64 pa)
+{
+	struct page *pg = pa_to_page(pa);
+	acquire(&page_lock);
+	if (pg->refcnt <= 0)
+		panic("page_ref: frame 0x%lx is free", pa);
+	pg->refcnt++;
+	release(&page_lock);
+}
+
+int page_refcount(uint64 pa)
+{
+	return __atomic_load_n(&pa_to_page(pa)->refcnt, __ATOMIC_RELAXED);
+}
+
+uint64 page_free_count(void)
+{
+	return __atomic_load_n(&nfree, __ATOMIC_RELAXED);
+}
+
+void vm_stat(struct vmstat *out)
+{
+	out->free_pages = page_free_count();
+	out->total_pages = ntotal;
+	out->faults = vm_counters.faults;
+	out->zero_fills = vm_counters.zero_fills;
+	out->pages_copied = vm_counters.pages_copied;
+	out->pagein = vm_counters.pagein;
+	out->pageout = vm_counters.pageout;
+}

@@ -1,0 +1,164 @@
+/*
+ * A process's life: fork, exit, wait, kill, and death by a fatal fault.
+ *
+ * Lock order: wait_lock -> p->lock (parent's before child's is never needed: wait scans
+ * children holding wait_lock and takes one child lock at a time).
+ */
+#include "proc_internal.h"
+#include "arch/riscv/riscv.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+#include "fs/fs.h"
+#include "fs/file.h"
+
+int kfork(void)
+{
+	struct proc *p = myproc();
+	struct proc *np = allocproc();
+	if (!np)
+		return -1;
+	/* np is USED, so no scheduler will touch it: build it without its (spin) lock, since
+	 * copying the address space takes sleep locks. */
+	release(&np->lock);
+	np->as = as_fork(p->as);
+	if (!np->as) {
+		acquire(&np->lock);
+		freeproc(np);
+		release(&np->lock);
+		return -1;
+	}
+	*np->tf = *p->tf;
+	np->tf->a0 = 0; /* fork returns 0 in the child */
+	for (int i = 0; i < NOFILE; i++)
+		if (p->ofile[i])
+			np->ofile[i] = filedup(p->ofile[i]);
+	np->cwd = idup(p->cwd);
+	safestrcpy(np->name, p->name, sizeof(np->name));
+	int pid = np->pid;
+
+	acquire(&wait_lock);
+	np->parent = p;
+	release(&wait_lock);
+
+	acquire(&np->lock);
+	np->state = RUNNABLE;
+	release(&np->lock);
+	return pid;
+}
+
+/* Give p's children to init. Caller holds wait_lock. */
+static void reparent(struct proc *p)
+{
+	for (struct proc *pp = proc_table; pp < &proc_table[NPROC]; pp++) {
+		if (pp->parent == p) {
+			pp->parent = init_proc;
+			wakeup(init_proc);
+		}
+	}
+}
+
+void kexit(int status)
+{
+	struct proc *p = myproc();
+	if (p == init_proc)
+		panic("init exiting");
+
+	for (int fd = 0; fd < NOFILE; fd++) {
+		if (p->ofile[fd]) {
+			fileclose(p->ofile[fd]);
+			p->ofile[fd] = NULL;
+		}
+	}
+	begin_op();
+	iput(p->cwd);
+	end_op();
+	p->cwd = NULL;
+
+	/* Free the memory now, not at wait(): the kernel stack we run on is not part of it. */
+	struct aspace *as = p->as;
+	as_activate(NULL);
+	p->as = NULL;
+	as_destroy(as);
+
+	acquire(&wait_lock);
+	reparent(p);
+	wakeup(p->parent);
+	acquire(&p->lock);
+	p->xstate = status;
+	p->state = ZOMBIE;
+	release(&wait_lock);
+	sched();
+	panic("zombie exit");
+}
+
+int kwait(uint64 addr)
+{
+	struct proc *p = myproc();
+	acquire(&wait_lock);
+	for (;;) {
+		int havekids = 0;
+		for (struct proc *pp = proc_table; pp < &proc_table[NPROC]; pp++) {
+			if (pp->parent != p)
+				continue;
+			acquire(&pp->lock);
+			havekids = 1;
+			if (pp->state == ZOMBIE) {
+				int pid = pp->pid;
+				if (addr && as_copyout(p->as, addr, &pp->xstate, sizeof(int)) < 0) {
+					release(&pp->lock);
+					release(&wait_lock);
+					return -1;
+				}
+				freeproc(pp);
+				release(&pp->lock);
+				release(&wait_lock);
+				return pid;
+			}
+			release(&pp->lock);
+		}
+		if (!havekids || killed(p)) {
+			release(&wait_lock);
+			return -1;
+		}
+		sleep(p, &wait_lock);
+	}
+}
+
+int kkill(int pid)
+{
+	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+		acquire(&p->lock);
+		if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE) {
+			p->killed = 1;
+			if (p->state == SLEEPING)
+				p->state = RUNNABLE;
+			release(&p->lock);
+			return 0;
+		}
+		release(&p->lock);
+	}
+	return -1;
+}
+
+void setkilled(struct proc *p)
+{
+	acquire(&p->lock);
+	p->killed = 1;
+	release(&p->lock);
+}
+
+int killed(struct proc *p)
+{
+	acquire(&p->lock);
+	int k = p->killed;
+	release(&p->lock);
+	return k;
+}
+
+void proc_fault_kill(const char *cause, uint64 addr, uint64 pc)
+{
+	struct proc *p = myproc();
+	printf("pid %d (%s): killed: %s at 0x%lx pc 0x%lx\n", p->pid, p->name, cause, addr, pc);
+	setkilled(p);
+}

@@ -1,0 +1,14 @@
+/* Process-table internals shared by the files of src/proc. */
+#pragma once
+#include "proc.h"
+
+#define KSTACK_SIZE 16384
+
+extern struct proc proc_table[NPROC];
+extern struct spinlock wait_lock;
+extern struct proc *init_proc;
+
+struct proc *allocproc(void);
+void freeproc(struct proc *p);
+void sched(void);
+void swtch(struct context *old, struct context *new);

@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""Boots Pagoda under QEMU, drives the serial console and reports the results as TAP.
+
+meson runs this for every in-guest suite. Standard output carries only TAP (plus "# "
+diagnostics), because meson parses it; the raw console transcript goes to standard error,
+where it lands in meson's test log.
+
+Two modes:
+  --run CMD        type CMD at the shell prompt and turn the guest's "ok N - name" and
+                   "not ok N - name" lines into TAP, until the "<prog>: P passed, F failed"
+                   summary line;
+  --script NAME    run a built-in console conversation (see SCRIPTS) and check each answer.
+
+Whatever happens, the guest is stopped: by typing "halt" when the run is complete, and by
+killing QEMU when the kernel panicked, the run timed out or the guest never comes back.
+The disk image is copied first, so a run never changes the image the build produced.
+"""
+
+import argparse
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PROMPT = "$ "
+BOOT_TIMEOUT = 60.0   # seconds from QEMU start to the first shell prompt
+HALT_TIMEOUT = 10.0   # seconds QEMU gets to power off after "halt"
+PANIC_GRACE = 2.0     # seconds spent collecting the backtrace that follows a panic line
+TAIL_LINES = 40       # console lines shown when a run fails without a panic
+
+RE_RESULT = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
+RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed\b")
+RE_PANIC = re.compile(r"\bpanic\b")
+
+
+class Abort(Exception):
+    """Ends the run early: the message becomes the Bail out! line."""
+
+    def __init__(self, message, details=()):
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+
+class Tap:
+    """Writes TAP to stdout, numbering the cases itself so that the plan always matches."""
+
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+
+    @staticmethod
+    def emit(line):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def diag(self, text):
+        for part in text.splitlines() or [""]:
+            self.emit("# " + part)
+
+    def result(self, ok, name, note=None):
+        self.count += 1
+        if not ok:
+            self.failed += 1
+        directive = ""
+        # meson rejects any directive but SKIP and TODO, so other "# ..." notes become
+        # diagnostic lines of their own.
+        if note and re.match(r"(?i)(skip|todo)\b", note):
+            directive, note = " # " + note, None
+        self.emit("%s %d - %s%s" % ("ok" if ok else "not ok", self.count, name, directive))
+        if note:
+            self.diag(note)
+
+    def plan(self):
+        self.emit("1..%d" % self.count)
+
+    def bail(self, message, details=()):
+        self.emit("Bail out! " + message)
+        for d in details:
+            self.diag(d)
+
+
+class Guest:
+    """One QEMU process and its console: line splitting, prompt counting, panic watch."""
+
+    def __init__(self, argv):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     bufsize=0)
+        self.chunks = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.partial = ""      # text after the last newline
+        self.lines = []        # every complete console line so far
+        self.pending = []      # complete lines not yet handed to the caller
+        self.prompts = 0       # how many times the shell prompt has appeared
+        self.eof = False
+        self.panic_at = None   # index in self.lines of the first panic line
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                data = b""
+            self.chunks.put(data)
+            if not data:
+                return
+
+    def type(self, text):
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # QEMU is gone; the read side will notice
+
+    def _feed(self, data):
+        sys.stderr.write(data.decode("utf-8", "replace"))
+        sys.stderr.flush()
+        for ch in data.decode("latin-1"):
+            if ch == "\n":
+                line = self.partial.replace("\r", "")
+                self.partial = ""
+                self.lines.append(line)
+                self.pending.append(line)
+                if self.panic_at is None and RE_PANIC.search(line):
+                    self.panic_at = len(self.lines) - 1
+            elif ch != "\r":
+                self.partial += ch
+                if self.partial.endswith(PROMPT):
+                    self.prompts += 1
+
+    def pump(self, deadline):
+        """Waits for console output until deadline; False once QEMU has closed its side."""
+        if self.eof:
+            return False
+        timeout = max(0.0, deadline - time.monotonic())
+        try:
+            data = self.chunks.get(timeout=timeout)
+        except queue.Empty:
+            return True
+        if not data:
+            self.eof = True
+            if self.partial:
+                self._feed(b"\n")
+            return False
+        self._feed(data)
+        # Take whatever else has already arrived without waiting.
+        while True:
+            try:
+                more = self.chunks.get_nowait()
+            except queue.Empty:
+                break
+            if not more:
+                self.eof = True
+                if self.partial:
+                    self._feed(b"\n")
+                break
+            self._feed(more)
+        return not self.eof
+
+    def take_lines(self):
+        out, self.pending = self.pending, []
+        return out
+
+    def tail(self, n=TAIL_LINES):
+        lines = self.lines[-n:]
+        if self.partial:
+            lines = lines + [self.partial]
+        return lines
+
+    def panic_report(self):
+        """Collects the panic line and the backtrace after it (until quiet or grace ends)."""
+        end = time.monotonic() + PANIC_GRACE
+        quiet = 0
+        while time.monotonic() < end and not self.eof and quiet < 2:
+            before = len(self.lines) + len(self.partial)
+            self.pump(min(end, time.monotonic() + 0.5))
+            quiet = quiet + 1 if len(self.lines) + len(self.partial) == before else 0
+        report = self.lines[self.panic_at:self.panic_at + 60]
+        if self.partial and len(report) < 60:
+            report.append(self.partial)
+        return report
+
+    def check(self, deadline, what):
+        """Raises Abort on panic, timeout or early exit; call after every pump."""
+        if self.panic_at is not None:
+            raise Abort("kernel panic", self.panic_report())
+        if self.eof:
+            rc = self.proc.wait()
+            raise Abort("QEMU exited early (status %s)" % rc, self.tail())
+        if time.monotonic() >= deadline:
+            raise Abort(what, self.tail())
+
+    def wait_prompt(self, seen, deadline, what, on_line=None):
+        """Pumps until more than `seen` prompts have appeared, handing lines to on_line."""
+        while True:
+            for line in self.take_lines():
+                if on_line:
+                    on_line(line)
+            self.check(deadline, what)
+            if self.prompts > seen:
+                return
+            self.pump(deadline)
+
+    def halt(self):
+        """Asks the guest to power off; kills QEMU if it is still running after a while."""
+        if self.proc.poll() is None:
+            self.type("halt\n")
+            end = time.monotonic() + HALT_TIMEOUT
+            while self.proc.poll() is None and time.monotonic() < end:
+                self.pump(min(end, time.monotonic() + 0.2))
+        return self.stop()
+
+    def stop(self):
+        """Kills QEMU if it still runs; returns True if it had already exited."""
+        exited = self.proc.poll() is not None
+        if not exited:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        # Drain what the reader thread saw, so the transcript on stderr is complete.
+        end = time.monotonic() + 5.0
+        while not self.eof and time.monotonic() < end:
+            self.pump(min(end, time.monotonic() + 0.1))
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        return exited
+
+
+def run_program(guest, tap, command, deadline, timeout):
+    """Types command and converts its output to TAP until its summary line."""
+    summary = {}
+
+    def on_line(line):
+        m = RE_RESULT.match(line)
+        if m:
+            ok = m.group(1) == "ok"
+            desc = m.group(3).strip()
+            note = None
+            if " # " in " " + desc:
+                desc, _, note = (" " + desc).partition(" # ")
+                desc = desc.strip()
+            tap.result(ok, desc or "(unnamed)", note)
+            return
+        m = RE_SUMMARY.match(line)
+        if m and "passed" in line:
+            summary["prog"], summary["passed"], summary["failed"] = \
+                m.group(1), int(m.group(2)), int(m.group(3))
+            return
+        # After a panic the Bail out! report shows the console; do not print it twice.
+        if line.strip() and guest.panic_at is None:
+            tap.emit(line if line.startswith("#") else "# " + line)
+
+    seen = guest.prompts
+    guest.type(command + "\n")
+    what = "timeout after %g s" % timeout
+    # The command has finished when the shell prompts again; it should have printed its
+    # summary by then.
+    while not summary:
+        for line in guest.take_lines():
+            on_line(line)
+            if summary:
+                break
+        if summary:
+            break
+        guest.check(deadline, what)
+        if guest.prompts > seen:
+            for line in guest.take_lines():
+                on_line(line)
+            if not summary:
+                raise Abort("%s ended without a summary line" % command.split()[0],
+                            guest.tail())
+            break
+        guest.pump(deadline)
+    # Lines printed after the summary (before the prompt) still belong to the transcript.
+    for line in guest.take_lines():
+        on_line(line)
+    total = summary["passed"] + summary["failed"]
+    ok = True
+    if total != tap.count or summary["failed"] != tap.failed:
+        tap.diag("guest summary says %d passed, %d failed, but %d results (%d failed) "
+                 "were seen" % (summary["passed"], summary["failed"], tap.count, tap.failed))
+        ok = False
+    return ok
+
+
+def check_wc(line):
+    return line.split() == ["1", "1", "6"]
+
+
+def check_ls(line):
+    return line.startswith("README.md")
+
+
+def check_cat(line):
+    return line.strip() == "abc"
+
+
+# Console conversations: (what to type, how to recognise the right answer, test name).
+SCRIPTS = {
+    "console": [
+        ("echo hello | wc", check_wc, "echo hello | wc"),
+        ("ls", check_ls, "ls lists README.md first"),
+        ("echo abc > f1 ; cat f1", check_cat, "echo abc > f1 ; cat f1"),
+    ],
+}
+
+
+def run_script(guest, tap, steps, deadline, timeout):
+    ok = True
+    for command, good, name in steps:
+        found = []
+        seen = guest.prompts
+        guest.type(command + "\n")
+        guest.wait_prompt(seen, deadline, "timeout after %g s" % timeout,
+                          lambda line: found.append(line))
+        # The first line is the echo of what was typed; the answer comes after it.
+        answer = [l for l in found if command not in l]
+        hit = any(good(l) for l in answer)
+        tap.result(hit, name)
+        if not hit:
+            ok = False
+            tap.diag("console said:")
+            for l in answer:
+                tap.diag("  " + l)
+    return ok
+
+
+def qemu_argv(args, disk):
+    return [args.qemu, "-machine", "virt", "-bios", "default", "-m", "%dM" % args.mem,
+            "-smp", str(args.harts), "-nographic",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-kernel", args.kernel,
+            "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
+            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--disk", required=True)
+    ap.add_argument("--harts", type=int, default=2)
+    ap.add_argument("--mem", type=int, default=128)
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--qemu", default=os.environ.get("PAGODA_QEMU", "qemu-system-riscv64"),
+                    help="QEMU binary (default: $PAGODA_QEMU or qemu-system-riscv64)")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--run", metavar="CMD")
+    mode.add_argument("--script", choices=sorted(SCRIPTS))
+    args = ap.parse_args()
+
+    tap = Tap()
+    fd, disk = tempfile.mkstemp(prefix="pagoda-", suffix=".img")
+    os.close(fd)
+    guest = None
+    ok = False
+    try:
+        shutil.copyfile(args.disk, disk)
+        start = time.monotonic()
+        deadline = start + args.timeout
+        try:
+            guest = Guest(qemu_argv(args, disk))
+        except OSError as e:
+            raise Abort("cannot start %s: %s" % (args.qemu, e))
+        boot_deadline = min(deadline, start + BOOT_TIMEOUT)
+        guest.wait_prompt(0, boot_deadline, "no shell prompt within %g s of boot"
+                          % (boot_deadline - start))
+        if args.run:
+            ok = run_program(guest, tap, args.run, deadline, args.timeout)
+        else:
+            ok = run_script(guest, tap, SCRIPTS[args.script], deadline, args.timeout)
+        if not guest.halt():
+            tap.diag("guest did not power off within %g s of halt; QEMU was killed"
+                     % HALT_TIMEOUT)
+        tap.plan()
+        ok = ok and tap.failed == 0 and tap.count > 0
+    except Abort as e:
+        if guest:
+            guest.stop()
+        tap.bail(e.message, e.details)
+        ok = False
+    except KeyboardInterrupt:
+        if guest:
+            guest.stop()
+        tap.bail("interrupted")
+        ok = False
+    finally:
+        if guest and guest.proc.poll() is None:
+            guest.stop()
+        try:
+            os.unlink(disk)
+        except OSError:
+            pass
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
