@@ -88,3 +88,12 @@ struct virtio_blk_req {
 	uint32 reserved;
 	uint64 sector; /* in 512-byte units */
 };
+
+struct buf;
+
+/*
+ * Reads (write=0) or writes (write=1) n buffers, each at its own b->blockno, with as many
+ * requests in flight at once as the queue allows; returns when all are done. The order
+ * in which they reach the disk is not defined. For the log's commit (fs/log.c).
+ */
+void virtio_disk_rw_many(struct buf **bufs, int n, int write);

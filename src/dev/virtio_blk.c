@@ -3,10 +3,10 @@
  * interface; QEMU runs with virtio-mmio.force-legacy=false).
  *
  * A request is a chain of three descriptors: the request header, the block's data and a
- * status byte the device fills in. Requests from several processes may be in flight at
- * once; each process sleeps on its buf until the interrupt handler finds the request in
- * the used ring and clears b->disk. Descriptors, the rings and the bookkeeping below are
- * guarded by disk.lock.
+ * status byte the device fills in. Many requests may be in flight at once, from several
+ * processes or from one (virtio_disk_rw_many). A submitter sleeps on its buf until the
+ * interrupt handler finds the request in the used ring, frees its descriptors and clears
+ * b->disk. Descriptors, the rings and the bookkeeping below are guarded by disk.lock.
  *
  * Lock order: disk.lock is the innermost file-system lock (taken with a buffer's sleep
  * lock held); only sleep/wakeup take p->lock inside it.
@@ -22,7 +22,7 @@
 #include "dev/virtio.h"
 #include "fs/buf.h"
 
-#define NUM 32 /* queue size in descriptors; requests take three each */
+#define NUM 64 /* queue size in descriptors (a power of two); requests take three each */
 #define SECTOR 512
 
 #define REG(r) ((volatile uint32 *)(VIRTIO0 + (r)))
@@ -143,15 +143,14 @@ static void free_chain(int i)
 	wakeup(&disk.free[0]);
 }
 
-void virtio_disk_rw(struct buf *b, int write)
+/* Puts a request for b on the available ring; called with disk.lock held, may sleep. */
+static void submit(struct buf *b, int write)
 {
 	uint64 sector = (uint64)b->blockno * (BSIZE / SECTOR);
 	int idx[3];
 
 	if (sector + BSIZE / SECTOR > disk.capacity)
 		panic("virtio_blk: block %u is beyond the end of the disk", b->blockno);
-
-	acquire(&disk.lock);
 	while (alloc3(idx) < 0)
 		sleep(&disk.free[0], &disk.lock);
 
@@ -186,12 +185,26 @@ void virtio_disk_rw(struct buf *b, int write)
 	*(volatile uint16 *)&disk.avail->idx = (uint16)(disk.avail->idx + 1);
 	__sync_synchronize();
 	*REG(VIRTIO_MMIO_QUEUE_NOTIFY) = 0;
+}
 
-	while (b->disk == 1)
+void virtio_disk_rw(struct buf *b, int write)
+{
+	acquire(&disk.lock);
+	submit(b, write);
+	while (b->disk)
 		sleep(b, &disk.lock);
+	release(&disk.lock);
+}
 
-	disk.info[idx[0]].b = NULL;
-	free_chain(idx[0]);
+void virtio_disk_rw_many(struct buf **bufs, int n, int write)
+{
+	acquire(&disk.lock);
+	/* submit() sleeps when the queue is full, while earlier requests complete. */
+	for (int i = 0; i < n; i++)
+		submit(bufs[i], write);
+	for (int i = 0; i < n; i++)
+		while (bufs[i]->disk)
+			sleep(bufs[i], &disk.lock);
 	release(&disk.lock);
 }
 
@@ -211,6 +224,8 @@ void virtio_disk_intr(void)
 		if (disk.info[id].status != VIRTIO_BLK_S_OK)
 			panic("virtio_blk: I/O error %d on block %u", disk.info[id].status,
 			      b->blockno);
+		disk.info[id].b = NULL;
+		free_chain((int)id);
 		b->disk = 0;
 		wakeup(b);
 		disk.used_idx++;

@@ -11,8 +11,9 @@
  * and (2) the log admits transactions only while its pinned blocks leave BIO_SPARE buffers
  * free for the work of the transactions in progress (see log.c).
  *
- * Lock order: inode sleep lock -> buffer sleep lock -> log lock -> bcache.lock -> disk lock.
- * bcache.lock is a leaf spinlock: nothing else is acquired while it is held.
+ * Lock order in the file system: begin_op() -> inode sleep locks -> buffer sleep lock ->
+ * (wal.lock -> bcache.lock) or disk.lock. bcache.lock is a leaf spinlock: nothing else is
+ * acquired while it is held, except p->lock inside sleep().
  */
 #include "lib/types.h"
 #include "lib/printf.h"

@@ -20,9 +20,11 @@
  * Functions that write to the disk (ialloc, iupdate, writei, iput...) must be called
  * inside a transaction (begin_op/end_op).
  *
- * Lock order: a directory's inode lock before those of inodes it names (path walks hold
- * one at a time); inode sleep lock -> buffer sleep lock. File-system code holds at most one
- * buffer at a time (see bio.c). itable.lock is a leaf spinlock.
+ * Lock order: begin_op() before any inode lock; a directory's inode lock before those of
+ * inodes it names (path walks hold one at a time); inode sleep lock -> buffer sleep lock.
+ * File-system code holds at most one buffer at a time (see bio.c) and none while copying to
+ * or from user memory, but may hold an inode lock then, so inode locks come before the
+ * address-space lock a page fault takes. itable.lock is a leaf spinlock.
  */
 #include "lib/types.h"
 #include "lib/printf.h"

@@ -16,12 +16,16 @@
  * pinned buffers must leave the cache enough free buffers for the running operations to
  * read what they need, or they could never finish and free the log (see bio.c).
  *
- * The commit does its log-area I/O through a private bounce buffer, so it never needs a
- * free cache buffer: the blocks it writes home are pinned and so already cached.
+ * The commit never needs a free cache buffer: it copies each logged block into a private
+ * bounce buffer, writes the bounce buffers to the log area, and then writes the same
+ * bounce buffers to the blocks' home locations (nothing can change the cached copies while
+ * no operation is running). Each phase's writes are in flight together, and a phase
+ * starts only when the previous one is complete, which is all the ordering the log needs.
  *
- * Lock order: wal.lock -> bcache.lock (log_write pins a buffer). wal.lock is a spinlock and
- * is never held across disk I/O; the commit itself runs unlocked, kept exclusive by
- * wal.committing.
+ * Lock order: an operation begins (begin_op, which may sleep) before it takes any inode or
+ * buffer lock, and ends (end_op) after releasing them. wal.lock is a spinlock taken with a
+ * buffer locked (log_write), and bcache.lock nests inside it (bpin). It is never held
+ * across disk I/O: the commit runs unlocked, kept exclusive by wal.committing.
  */
 #include "lib/types.h"
 #include "lib/printf.h"
@@ -31,6 +35,7 @@
 #include "lib/abi/param.h"
 #include "proc/proc.h"
 #include "dev/dev.h"
+#include "dev/virtio.h"
 #include "fs/fs_internal.h"
 
 /* Free buffers the log leaves for the operations in progress. */
@@ -54,19 +59,32 @@ static struct {
 	struct log_header lh;
 } wal;
 
-static struct buf logio; /* bounce buffer for the log area, used only by the committer */
+/* Bounce buffers for the commit and recovery, used only by the committer. */
+static struct buf logbuf[LOGSIZE]; /* one per log slot */
+static struct buf headbuf;         /* the header block */
+static struct buf *logbufp[LOGSIZE];
+static struct buf *pinned[LOGSIZE]; /* the cache buffers the current commit unpins */
 
-static void log_io(uint blockno, int write)
+static void head_io(int write)
 {
-	logio.dev = wal.dev;
-	logio.blockno = blockno;
-	virtio_disk_rw(&logio, write);
+	headbuf.dev = (uint)wal.dev;
+	headbuf.blockno = wal.start;
+	virtio_disk_rw(&headbuf, write);
+}
+
+/* Points each of the first n bounce buffers at its log slot, or at its home block. */
+static void aim(int n, int home)
+{
+	for (int i = 0; i < n; i++) {
+		logbuf[i].dev = (uint)wal.dev;
+		logbuf[i].blockno = home ? (uint)wal.lh.block[i] : wal.start + 1 + (uint)i;
+	}
 }
 
 static void read_head(void)
 {
-	log_io(wal.start, 0);
-	memmove(&wal.lh, logio.data, sizeof(wal.lh));
+	head_io(0);
+	memmove(&wal.lh, headbuf.data, sizeof(wal.lh));
 	if (wal.lh.n < 0 || wal.lh.n > wal.size)
 		panic("log: corrupt header (%d blocks)", wal.lh.n);
 	for (int i = 0; i < wal.lh.n; i++) {
@@ -79,47 +97,22 @@ static void read_head(void)
 /* Writes the in-memory header to disk; with lh.n > 0 this is the commit point. */
 static void write_head(void)
 {
-	memset(logio.data, 0, BSIZE);
-	memmove(logio.data, &wal.lh, sizeof(wal.lh));
-	log_io(wal.start, 1);
+	memset(headbuf.data, 0, BSIZE);
+	memmove(headbuf.data, &wal.lh, sizeof(wal.lh));
+	head_io(1);
 }
 
-/* Copies each logged block from the cache into its log slot. */
-static void write_log(void)
-{
-	for (int i = 0; i < wal.lh.n; i++) {
-		struct buf *home = bread(wal.dev, (uint)wal.lh.block[i]);
-		memmove(logio.data, home->data, BSIZE);
-		brelse(home);
-		log_io(wal.start + 1 + (uint)i, 1);
-	}
-}
-
-/*
- * Writes each logged block to its home location. At boot (recovering) the data comes from
- * the log area; after a commit it is still in the pinned cache buffers, unpinned here.
- */
-static void install_trans(int recovering)
-{
-	for (int i = 0; i < wal.lh.n; i++) {
-		if (recovering)
-			log_io(wal.start + 1 + (uint)i, 0);
-		struct buf *home = bread(wal.dev, (uint)wal.lh.block[i]);
-		if (recovering)
-			memmove(home->data, logio.data, BSIZE);
-		bwrite(home);
-		if (!recovering)
-			bunpin(home);
-		brelse(home);
-	}
-}
-
+/* Replays a committed transaction that a crash interrupted. */
 static void recover(void)
 {
 	read_head();
-	if (wal.lh.n > 0)
+	if (wal.lh.n > 0) {
 		printf("fs: replaying %d logged blocks\n", wal.lh.n);
-	install_trans(1);
+		aim(wal.lh.n, 0);
+		virtio_disk_rw_many(logbufp, wal.lh.n, 0);
+		aim(wal.lh.n, 1);
+		virtio_disk_rw_many(logbufp, wal.lh.n, 1);
+	}
 	wal.lh.n = 0;
 	write_head();
 }
@@ -127,7 +120,11 @@ static void recover(void)
 void initlog(int dev, struct superblock *sb)
 {
 	initlock(&wal.lock, "log");
-	initsleeplock(&logio.lock, "logio");
+	initsleeplock(&headbuf.lock, "loghead");
+	for (int i = 0; i < LOGSIZE; i++) {
+		initsleeplock(&logbuf[i].lock, "logbuf");
+		logbufp[i] = &logbuf[i];
+	}
 	wal.dev = dev;
 	wal.start = sb->logstart;
 	if (sb->nlog < 2)
@@ -156,11 +153,23 @@ void begin_op(void)
 
 static void commit(void)
 {
-	if (wal.lh.n == 0)
+	int n = wal.lh.n;
+
+	if (n == 0)
 		return;
-	write_log();
+	for (int i = 0; i < n; i++) {
+		struct buf *home = bread((uint)wal.dev, (uint)wal.lh.block[i]);
+		memmove(logbuf[i].data, home->data, BSIZE);
+		pinned[i] = home;
+		brelse(home);
+	}
+	aim(n, 0);
+	virtio_disk_rw_many(logbufp, n, 1);
 	write_head();
-	install_trans(0);
+	aim(n, 1);
+	virtio_disk_rw_many(logbufp, n, 1);
+	for (int i = 0; i < n; i++)
+		bunpin(pinned[i]);
 	wal.lh.n = 0;
 	write_head();
 }

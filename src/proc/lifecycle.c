@@ -44,6 +44,7 @@ int kfork(void)
 	acquire(&np->lock);
 	np->state = RUNNABLE;
 	release(&np->lock);
+	kick_idle_hart();
 	return pid;
 }
 
@@ -104,12 +105,15 @@ int kwait(uint64 addr)
 			acquire(&pp->lock);
 			havekids = 1;
 			if (pp->state == ZOMBIE) {
-				int pid = pp->pid;
-				if (addr && as_copyout(p->as, addr, &pp->xstate, sizeof(int)) < 0) {
-					release(&pp->lock);
-					release(&wait_lock);
+				int pid = pp->pid, xstate = pp->xstate;
+				/* Copying out may sleep, so not under spin locks. Only this
+				 * process reaps pp, so it stays a zombie meanwhile. */
+				release(&pp->lock);
+				release(&wait_lock);
+				if (addr && as_copyout(p->as, addr, &xstate, sizeof(int)) < 0)
 					return -1;
-				}
+				acquire(&wait_lock);
+				acquire(&pp->lock);
 				freeproc(pp);
 				release(&pp->lock);
 				release(&wait_lock);

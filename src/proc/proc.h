@@ -26,6 +26,7 @@ struct cpu {
 	int noff;               /* depth of push_off() nesting */
 	int intena;             /* were interrupts enabled before push_off()? */
 	int started;
+	int idle; /* in the scheduler with nothing to run (may be in wfi) */
 };
 extern struct cpu cpus[NCPU];
 

@@ -11,4 +11,5 @@ extern struct proc *init_proc;
 struct proc *allocproc(void);
 void freeproc(struct proc *p);
 void sched(void);
+void kick_idle_hart(void);
 void swtch(struct context *old, struct context *new);

@@ -6,27 +6,40 @@
  * returns) and re-acquires it before switching back. So p->lock is held across every
  * swtch, which is what makes "check state, then sleep" atomic against wakeup().
  *
- * An idle hart spins through the table rather than executing wfi: a hart asleep in wfi
- * only wakes at its next timer tick, which made sleep/wakeup round trips between harts
- * slow (see docs/measurements.md).
+ * An idle hart waits in wfi rather than spinning, so it leaves the host's CPU (and the
+ * memory bus, under QEMU) to the harts doing work. A hart in wfi would otherwise notice a
+ * newly runnable process only at its next timer tick, so wakeup() sends it an IPI
+ * (kick_idle_hart). See docs/measurements.md for what each choice costs.
  */
 #include "proc_internal.h"
 #include "arch/riscv/riscv.h"
 #include "lib/printf.h"
 #include "mm/mm.h"
+#include "arch/riscv/sbi.h"
+
+#ifndef IDLE_WFI
+#define IDLE_WFI 1
+#endif
 
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
 	c->proc = NULL;
 	for (;;) {
-		intr_on(); /* let devices interrupt an idle hart */
+		intr_on(); /* take any pending device interrupts and wake-up IPIs */
+		intr_off();
 		if (panicked)
 			for (;;)
 				__asm__ volatile("wfi");
+		/* Announce idleness before scanning, so a wakeup() that we miss in the scan
+		 * sees the flag and sends an IPI, which stops the wfi below. */
+		__atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
+		int ran = 0;
 		for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
 			acquire(&p->lock);
 			if (p->state == RUNNABLE) {
+				ran = 1;
+				__atomic_store_n(&c->idle, 0, __ATOMIC_SEQ_CST);
 				p->state = RUNNING;
 				c->proc = p;
 				as_activate(p->as);
@@ -37,6 +50,22 @@ void scheduler(void)
 				c->proc = NULL;
 			}
 			release(&p->lock);
+		}
+		/* wfi returns as soon as an interrupt is pending, even with SIE off. */
+		if (!ran && IDLE_WFI)
+			__asm__ volatile("wfi");
+		__atomic_store_n(&c->idle, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* A process became runnable: wake one idle hart (if any) so it need not wait a tick. */
+void kick_idle_hart(void)
+{
+	int me = cpuid();
+	for (int i = 0; i < NCPU; i++) {
+		if (i != me && cpus[i].started && __atomic_load_n(&cpus[i].idle, __ATOMIC_SEQ_CST)) {
+			sbi_send_ipi(1UL << i);
+			return;
 		}
 	}
 }
@@ -84,12 +113,17 @@ void sleep(void *chan, struct spinlock *lk)
 void wakeup(void *chan)
 {
 	struct proc *me = myproc();
+	int woke = 0;
 	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
 		if (p == me)
 			continue;
 		acquire(&p->lock);
-		if (p->state == SLEEPING && p->chan == chan)
+		if (p->state == SLEEPING && p->chan == chan) {
 			p->state = RUNNABLE;
+			woke = 1;
+		}
 		release(&p->lock);
 	}
+	if (woke)
+		kick_idle_hart();
 }

@@ -1153,12 +1153,18 @@ static void jump_heap(void)
 	((void (*)(void))p)();
 }
 
-static void jump_stack(void)
+static void __attribute__((noinline)) jump_stack(void)
 {
-	volatile uint code[2] = {0x00008067u, 0};
+	uint code[2];
+	/* Laundered, so the compiler cannot keep the instruction in read-only data instead. */
+	volatile uint *w = (volatile uint *)launder((uint64)code);
 
+	if ((uint64)w < STACK_TOP - 64 * MiB)
+		exit(5); /* not on the stack after all: the case would prove nothing */
+	w[0] = 0x00008067u; /* ret */
+	w[1] = 0;
 	__asm__ volatile("fence.i");
-	((void (*)(void))(uint64)code)();
+	((void (*)(void))launder((uint64)w))();
 }
 
 static int expect_killed(const char *what, void (*fn)(void))

@@ -4,6 +4,7 @@
 #define SBI_EXT_TIME 0x54494D45
 #define SBI_EXT_HSM 0x48534D
 #define SBI_EXT_SRST 0x53525354
+#define SBI_EXT_IPI 0x735049
 
 struct sbiret {
 	long error;
@@ -32,6 +33,11 @@ void sbi_set_timer(uint64 stime_value)
 long sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque)
 {
 	return sbi_call(SBI_EXT_HSM, 0, hartid, start_pa, opaque).error;
+}
+
+void sbi_send_ipi(uint64 hart_mask)
+{
+	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0);
 }
 
 void sbi_shutdown(void)

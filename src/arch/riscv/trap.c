@@ -16,6 +16,7 @@
 #include "syscall/syscall.h"
 
 #define SCAUSE_INTR (1UL << 63)
+#define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXTERNAL 9
 #define EXC_INST_PAGE_FAULT 12
@@ -43,6 +44,7 @@ void trap_init_hart(void)
 	CSR_WRITE(sscratch, 0);
 	/* Let user mode read the time CSR directly: benchmarks time single operations. */
 	CSR_WRITE(scounteren, 0x7);
+	CSR_SET(sie, SIE_SSIE);
 }
 
 /* Returns 1 for a timer tick, 2 for another device interrupt, 0 if not an interrupt. */
@@ -54,6 +56,11 @@ static int dev_intr(uint64 scause)
 	if (code == IRQ_S_TIMER) {
 		timer_intr();
 		return 1;
+	}
+	if (code == IRQ_S_SOFT) {
+		/* Another hart made a process runnable while we idled: just wake up. */
+		CSR_CLEAR(sip, SIE_SSIE);
+		return 2;
 	}
 	if (code == IRQ_S_EXTERNAL) {
 		int irq = plic_claim();
