@@ -35,6 +35,7 @@
 #include "lib/abi/stat.h"
 #include "proc/proc.h"
 #include "fs/fs_internal.h"
+#include "mm/mm.h"
 
 struct superblock fs_sb;
 
@@ -483,8 +484,17 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	while (tot < n) {
 		uint boff = off % BSIZE;
 		uint m = MIN(n - tot, BSIZE - boff);
-		uint a = bmap(ip, off / BSIZE, 0, NULL);
-		uint k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
+		uint k;
+		char *page = ip->vmobj ? vmobj_page_lookup(ip->vmobj, off) : NULL;
+		if (page) {
+			/* The page cache may hold stores made through a mapping that have not
+			 * been written back yet: it is the newest copy, so read from it. */
+			k = either_copyout(user_dst, dst + tot, page + off % PGSIZE, m) < 0 ? 0 : m;
+			vmobj_page_put(page);
+		} else {
+			uint a = bmap(ip, off / BSIZE, 0, NULL);
+			k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
+		}
 		tot += k;
 		off += k;
 		if (k != m)
@@ -517,6 +527,15 @@ static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint
 		memmove(bp->data + boff + done, from, k);
 		log_write(bp);
 		brelse(bp);
+		if (ip->vmobj) {
+			/* Keep mapped copies of this page in step with the file. */
+			uint64 foff = (uint64)bn * BSIZE + boff + done;
+			char *page = vmobj_page_lookup(ip->vmobj, foff);
+			if (page) {
+				memmove(page + foff % PGSIZE, from, k);
+				vmobj_page_put(page);
+			}
+		}
 		op_add(o, a);
 		done += k;
 	}

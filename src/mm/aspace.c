@@ -12,6 +12,10 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
+#ifndef VM_COW
+#define VM_COW 1
+#endif
+
 struct aspace *as_create(void)
 {
 	struct aspace *as = kmalloc(sizeof(*as));
@@ -222,6 +226,20 @@ static int fork_vma(struct aspace *child, struct aspace *parent, struct vma *pv)
 	int prot;
 	while (pmap_next_mapped(parent->pmap, &va, pv->end)) {
 		pmap_extract(parent->pmap, va, &pa, &prot);
+		if (!shared && !VM_COW) {
+			/* The eager alternative, kept to measure what COW saves (forkbench). */
+			void *copy = page_alloc();
+			if (!copy)
+				return -1;
+			memmove(copy, P2V(pa), PGSIZE);
+			VM_COUNT(pages_copied);
+			if (pmap_enter(child->pmap, va, V2P(copy), prot) < 0) {
+				page_free(copy);
+				return -1;
+			}
+			va += PGSIZE;
+			continue;
+		}
 		if (!shared && (prot & PMAP_W)) {
 			prot &= ~PMAP_W;
 			pmap_protect(parent->pmap, va, prot);

@@ -22,6 +22,8 @@ static char *user_page(struct aspace *as, uint64 va, enum fault_access access, i
 	va = PGROUNDDOWN(va);
 	if (!force) {
 		struct vma *v = vma_lookup(&as->vmas, va);
+		if (!v)
+			v = stack_grow(as, va); /* e.g. read() into a large stack buffer */
 		if (!v || (access == FAULT_WRITE && !(v->prot & PROT_WRITE)) ||
 		    (access == FAULT_READ && !(v->prot & PROT_READ)))
 			return NULL;
@@ -50,6 +52,8 @@ static int copy_out(struct aspace *as, uint64 dst, const void *src, uint64 len, 
 		}
 		uint64 off = dst % PGSIZE, n = MIN(PGSIZE - off, len);
 		memmove(page + off, s, n);
+		/* The store bypassed the MMU: record it where write-back looks for it. */
+		pmap_set_dirty(as->pmap, PGROUNDDOWN(dst));
 		len -= n;
 		s += n;
 		dst += n;

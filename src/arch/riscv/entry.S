@@ -16,7 +16,16 @@ _entry:
 	mv s1, a0
 	mv s2, a1
 	call enable_paging
-	/* Running high now. Zero .bss (boot hart only; the others have not started). */
+	/*
+	 * Only one hart may boot the kernel. OpenSBI normally sends just one here, but a hart
+	 * it is still starting can arrive at this default entry too, so the first hart to
+	 * swap the lottery flag wins and any other takes the secondary path.
+	 */
+	la t0, boot_lottery
+	li t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez t1, secondary_paged
+	/* Running high now. Zero .bss (boot hart only; the others wait for boot_done). */
 	la t0, bss_start
 	la t1, bss_end
 1:	bgeu t0, t1, 2f
@@ -34,6 +43,7 @@ _entry:
 _secondary_entry:
 	mv s1, a0
 	call enable_paging
+secondary_paged:
 	mv a0, s1
 	li a1, 0
 	call set_boot_stack
@@ -66,6 +76,9 @@ set_boot_stack:
 	ret
 
 	.section .data
+	.balign 8
+boot_lottery:
+	.word 0
 	.balign 4096
 	.globl boot_pagetable
 /*

@@ -211,6 +211,13 @@ int pmap_test_clear_dirty(struct pmap *pm, uint64 va)
 	return 1;
 }
 
+void pmap_set_dirty(struct pmap *pm, uint64 va)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (pte && (*pte & PTE_V))
+		*pte |= PTE_D;
+}
+
 int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end)
 {
 	uint64 a = *va;

@@ -35,6 +35,8 @@ void pmap_protect(struct pmap *pm, uint64 va, int prot);
 int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot);
 /* Returns whether the hardware dirty bit was set, and clears it. */
 int pmap_test_clear_dirty(struct pmap *pm, uint64 va);
+/* Sets the dirty bit, for stores the kernel makes through the direct map (copyout). */
+void pmap_set_dirty(struct pmap *pm, uint64 va);
 /* Number of page-table pages this pmap owns (for leak accounting in tests). */
 uint64 pmap_table_pages(struct pmap *pm);
 /* Advances *va to the first mapped page in [*va, end); returns 0 if there is none. */
