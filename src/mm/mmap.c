@@ -216,17 +216,27 @@ fail:
 	return (uint64)-1;
 }
 
-int as_munmap(struct aspace *as, uint64 addr, uint64 len)
+/* Checks a munmap/mprotect range and gets the two spare VMAs a split may need. */
+static int range_begin(uint64 addr, uint64 len, uint64 *end, struct vma *spare[2])
 {
+	spare[0] = spare[1] = NULL;
 	if (addr % PGSIZE || len == 0 || addr + len < addr || PGROUNDUP(addr + len) > USER_TOP)
 		return -1;
-	uint64 end = PGROUNDUP(addr + len);
-	struct deferred d = {.n = 0};
-	struct vma *spare[2];
+	*end = PGROUNDUP(addr + len);
 	if (spares_get(spare) < 0) {
 		spares_put(spare);
 		return -1;
 	}
+	return 0;
+}
+
+int as_munmap(struct aspace *as, uint64 addr, uint64 len)
+{
+	uint64 end;
+	struct deferred d = {.n = 0};
+	struct vma *spare[2];
+	if (range_begin(addr, len, &end, spare) < 0)
+		return -1;
 	acquiresleep(&as->lock);
 	int ok = only_mmap_regions(as, addr, end);
 	if (ok)
@@ -263,15 +273,11 @@ static int pte_prot_for(struct vma *v, uint64 pa, int prot)
 
 int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot)
 {
-	if (addr % PGSIZE || len == 0 || addr + len < addr || PGROUNDUP(addr + len) > USER_TOP)
-		return -1;
-	uint64 end = PGROUNDUP(addr + len);
+	uint64 end;
 	struct deferred d = {.n = 0};
 	struct vma *spare[2];
-	if (spares_get(spare) < 0) {
-		spares_put(spare);
+	if (range_begin(addr, len, &end, spare) < 0)
 		return -1;
-	}
 	acquiresleep(&as->lock);
 	int ok = fully_mapped(as, addr, end);
 	for (struct vma *v = vma_first_after(&as->vmas, addr); ok && v && v->start < end;
