@@ -131,6 +131,9 @@ int kwait(uint64 addr)
 
 int kkill(int pid)
 {
+	/* init must outlive everything (it reaps orphans); killing it is refused, not fatal. */
+	if (init_proc && pid == init_proc->pid)
+		return -1;
 	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
 		acquire(&p->lock);
 		if (p->pid == pid && p->state != UNUSED && p->state != ZOMBIE) {

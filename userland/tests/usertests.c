@@ -35,7 +35,7 @@
 
 #define MAXFILE_BYTES ((uint)MAXFILE * BSIZE)
 
-/* ---------- checking helpers ---------- */
+/* ---------- checks and small utilities ---------- */
 
 static const char *curname = "usertests"; /* case being run, for diagnostics */
 
@@ -269,7 +269,8 @@ static int t_killsleep(void)
 	st = 0;
 	check(wait(&st) == pid);
 	checkf(st == -1, "killed child's status is %d", st);
-	checkf(uptime_ns() - t0 < 5000000000UL, "kill took %d ms",
+	/* Far less than the 10000 s the child asked to sleep, with room for a busy host. */
+	checkf(uptime_ns() - t0 < 20000000000UL, "kill took %d ms",
 	       (int)((uptime_ns() - t0) / 1000000));
 
 	/* A child blocked reading an empty pipe. */
@@ -428,7 +429,7 @@ static int t_sleep(void)
 	n0 = uptime_ns();
 	check(sleep(0) == 0);
 	n1 = uptime_ns();
-	checkf(n1 - n0 < 1000000000UL, "sleep(0) took %d ms", (int)((n1 - n0) / 1000000));
+	checkf(n1 - n0 < 5000000000UL, "sleep(0) took %d ms", (int)((n1 - n0) / 1000000));
 	check(uptime() >= t1);
 	return 0;
 }
@@ -1076,7 +1077,10 @@ static int t_stackoverflow(void)
 	close(fds[0]);
 	check(wait(&st) == pid);
 	checkf(st == -1, "unbounded recursion: status %d", st);
-	/* It got through most of the 1 MiB stack before the guard page stopped it. */
+	/*
+	 * It got through at least most of the initial 1 MiB stack (the stack may grow
+	 * further, to its limit) before the guard page stopped it.
+	 */
 	checkf(last * FRAME >= 800 * 1024, "died after only %d levels", last);
 	return 0;
 }
@@ -1591,7 +1595,8 @@ static int t_concfiles(void)
 	for (k = 0; k < WORKERS; k++) {
 		name[2] = (char)('0' + k);
 		n = read_file(name, buf2, sizeof(buf2));
-		check(n == (int)sizeof(buf2)); /* the file is longer than the buffer */
+		/* The file is longer than the buffer, so the buffer must come back full. */
+		checkf(n == (int)sizeof(buf2), "reading %s gave %d bytes", name, n);
 		for (i = 0; i < n; i++)
 			checkf(buf2[i] == 'A' + k, "file %s byte %d is %d", name, i, buf2[i]);
 		{
@@ -2030,7 +2035,7 @@ static struct test tests[] = {
 	{"dup", t_dup, 30},
 	{"fdcheck", t_fdcheck, 30},
 	{"oom", t_oom, 120},
-	{"bigfile", t_bigfile, 300},
+	{"bigfile", t_bigfile, 420},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
@@ -2114,7 +2119,7 @@ static int run_one(struct test *t, int num)
 	}
 
 	/* Memory of orphans that init has yet to reap comes back a moment later. */
-	give_up = uptime_ns() + 2000000000UL;
+	give_up = uptime_ns() + 5000000000UL;
 	while ((after = freepages()) < before && uptime_ns() < give_up)
 		sleep(1);
 
