@@ -185,7 +185,7 @@ class Guest:
         report = self.lines[self.panic_at:self.panic_at + 60]
         if self.partial and len(report) < 60:
             report.append(self.partial)
-        return report
+        return symbolize(report)
 
     def check(self, deadline, what):
         """Raises Abort on panic, timeout or early exit; call after every pump."""
@@ -337,6 +337,30 @@ def run_script(guest, tap, steps, deadline, timeout):
     return ok
 
 
+KERNEL_ELF = None     # set from --kernel: pagoda.bin's ELF twin, for symbolizing backtraces
+RE_FRAME = re.compile(r"#\d+ (0x[0-9a-f]+)\s*$")
+
+
+def symbolize(lines):
+    """Appends function and file:line to backtrace frames, if llvm-addr2line can say."""
+    addrs = [m.group(1) for m in map(RE_FRAME.search, lines) if m]
+    if not addrs or not KERNEL_ELF or not os.path.exists(KERNEL_ELF):
+        return lines
+    try:
+        out = subprocess.run(["llvm-addr2line", "-f", "-C", "-e", KERNEL_ELF] + addrs,
+                             capture_output=True, text=True, timeout=10).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return lines
+    names = {a: "%s %s" % (out[2 * i], os.path.relpath(out[2 * i + 1]) if out[2 * i + 1][:1] == "/"
+                              else out[2 * i + 1])
+             for i, a in enumerate(addrs) if 2 * i + 1 < len(out)}
+    result = []
+    for line in lines:
+        m = RE_FRAME.search(line)
+        result.append(line + "  " + names[m.group(1)] if m and m.group(1) in names else line)
+    return result
+
+
 def qemu_argv(args, disk):
     return [args.qemu, "-machine", "virt", "-bios", "default", "-m", "%dM" % args.mem,
             "-smp", str(args.harts), "-nographic",
@@ -359,6 +383,8 @@ def main():
     mode.add_argument("--run", metavar="CMD")
     mode.add_argument("--script", choices=sorted(SCRIPTS))
     args = ap.parse_args()
+    global KERNEL_ELF
+    KERNEL_ELF = os.path.splitext(args.kernel)[0] + ".elf"
 
     tap = Tap()
     fd, disk = tempfile.mkstemp(prefix="pagoda-", suffix=".img")
