@@ -34,11 +34,13 @@ struct aspace *as_create(void)
 void unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
 	uint64 va = start;
+	pmap_batch_begin(as->pmap);
 	while (pmap_next_mapped(as->pmap, &va, end)) {
 		uint64 pa = pmap_remove(as->pmap, va);
 		page_unref(pa);
 		va += PGSIZE;
 	}
+	pmap_batch_end(as->pmap);
 }
 
 /* Called at exit and exec, and for a half-built image: nobody else can see as. */
@@ -261,9 +263,11 @@ struct aspace *as_fork(struct aspace *parent)
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	int ok = 0;
+	pmap_batch_begin(parent->pmap);
 	for (struct vma *v = vma_first(&parent->vmas); v; v = vma_next(v))
 		if ((ok = fork_vma(child, parent, v)) < 0)
 			break;
+	pmap_batch_end(parent->pmap);
 	releasesleep(&parent->lock);
 	if (ok < 0) {
 		as_destroy(child);

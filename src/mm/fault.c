@@ -122,6 +122,8 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 	if (pmap_extract(as->pmap, va, &pa, &prot)) {
 		if (access == FAULT_WRITE && !(prot & PMAP_W))
 			return cow_fault(as, v, va, pa);
+		/* Spurious: this hart's TLB may still hold the old, invalid entry. */
+		pmap_flush_page(as->pmap, va);
 		return FAULT_OK;
 	}
 

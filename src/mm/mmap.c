@@ -287,6 +287,7 @@ int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot)
 	if (ok) {
 		split_at(as, addr, &spare[0]);
 		split_at(as, end, &spare[1]);
+		pmap_batch_begin(as->pmap);
 		struct vma *v = vma_first_after(&as->vmas, addr);
 		while (v && v->start < end) {
 			v->prot = prot;
@@ -298,6 +299,7 @@ int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot)
 			}
 			v = vma_next(merge_around(as, v, &d));
 		}
+		pmap_batch_end(as->pmap);
 	}
 	releasesleep(&as->lock);
 	spares_put(spare);

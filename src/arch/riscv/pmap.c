@@ -15,6 +15,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "lib/abi/param.h"
 
 #define PTE_V (1UL << 0)
 #define PTE_R (1UL << 1)
@@ -37,9 +38,49 @@ typedef uint64 pte_t;
 struct pmap {
 	pte_t *root;
 	uint64 tables; /* page-table pages owned, root included */
+	int batching;  /* inside pmap_batch_begin/end: flush once at the end */
+	int stale;     /* a flush was skipped while batching */
 };
 
 extern pte_t boot_pagetable[];
+
+/* The pmap each hart has loaded in satp (NULL: the kernel's). */
+static struct pmap *hart_pmap[NCPU];
+
+/*
+ * A changed PTE must be flushed from the TLB of every hart that may have cached it. The
+ * scheduler switches a hart back to the kernel's table whenever a process stops running
+ * there, so only the hart running the owner can hold its translations: a pmap that is not
+ * loaded here needs no flush at all (fork filling a child, exit tearing one down).
+ */
+static void flush_page(struct pmap *pm, uint64 va)
+{
+	if (hart_pmap[r_tp()] != pm)
+		return;
+	if (pm->batching)
+		pm->stale = 1;
+	else
+		sfence_vma_page(va);
+}
+
+void pmap_batch_begin(struct pmap *pm)
+{
+	pm->batching = 1;
+}
+
+void pmap_batch_end(struct pmap *pm)
+{
+	pm->batching = 0;
+	if (pm->stale && hart_pmap[r_tp()] == pm)
+		sfence_vma_all();
+	pm->stale = 0;
+}
+
+void pmap_flush_page(struct pmap *pm, uint64 va)
+{
+	if (hart_pmap[r_tp()] == pm)
+		sfence_vma_page(va);
+}
 
 void pmap_bootstrap(uint64 ram_end_pa)
 {
@@ -99,7 +140,7 @@ void pmap_destroy(struct pmap *pm)
 void pmap_activate(struct pmap *pm)
 {
 	pte_t *root = pm ? pm->root : boot_pagetable;
-	sfence_vma_all();
+	hart_pmap[r_tp()] = pm;
 	CSR_WRITE(satp, SATP_SV39 | (V2P(root) >> 12));
 	sfence_vma_all();
 }
@@ -164,8 +205,12 @@ int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot)
 	 * A is set up front (we only map pages that are about to be used). D is left for the
 	 * hardware to set on the first store, which is what dirty tracking of file pages reads.
 	 */
+	pte_t old = *pte;
 	*pte = PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A;
-	sfence_vma_page(va);
+	/* Invalid -> valid needs no flush here: a hart that cached the invalid entry takes a
+	 * spurious fault, and the dispatcher flushes the page when it finds it resident. */
+	if (old & PTE_V)
+		flush_page(pm, va);
 	return 0;
 }
 
@@ -176,7 +221,7 @@ uint64 pmap_remove(struct pmap *pm, uint64 va)
 		return 0;
 	uint64 pa = PTE_PA(*pte);
 	*pte = 0;
-	sfence_vma_page(va);
+	flush_page(pm, va);
 	return pa;
 }
 
@@ -186,7 +231,7 @@ void pmap_protect(struct pmap *pm, uint64 va, int prot)
 	if (!pte || !(*pte & PTE_V))
 		return;
 	*pte = (*pte & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | prot_bits(prot);
-	sfence_vma_page(va);
+	flush_page(pm, va);
 }
 
 int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot)
@@ -207,7 +252,7 @@ int pmap_test_clear_dirty(struct pmap *pm, uint64 va)
 	if (!pte || !(*pte & PTE_V) || !(*pte & PTE_D))
 		return 0;
 	*pte &= ~PTE_D;
-	sfence_vma_page(va);
+	flush_page(pm, va);
 	return 1;
 }
 

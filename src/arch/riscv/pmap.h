@@ -37,6 +37,12 @@ int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot);
 int pmap_test_clear_dirty(struct pmap *pm, uint64 va);
 /* Sets the dirty bit, for stores the kernel makes through the direct map (copyout). */
 void pmap_set_dirty(struct pmap *pm, uint64 va);
+/* Between begin and end, TLB flushes are collected and done once at the end (fork,
+ * munmap and mprotect change many PTEs of the running address space at a time). */
+void pmap_batch_begin(struct pmap *pm);
+void pmap_batch_end(struct pmap *pm);
+/* Flush one page's translation on this hart, e.g. after a spurious fault. */
+void pmap_flush_page(struct pmap *pm, uint64 va);
 /* Number of page-table pages this pmap owns (for leak accounting in tests). */
 uint64 pmap_table_pages(struct pmap *pm);
 /* Advances *va to the first mapped page in [*va, end); returns 0 if there is none. */
