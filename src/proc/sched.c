@@ -2,7 +2,8 @@
  * Per-hart round-robin scheduler, and sleep/wakeup.
  *
  * Each hart runs scheduler() on its boot stack and switches into a RUNNABLE process with
- * that process's p->lock held; the process releases it (in fork_return or after sched()
+ * that process's p->lock held (the scan and wakeup() peek at state without the lock and
+ * take it only for a likely match); the process releases it (in fork_return or after sched()
  * returns) and re-acquires it before switching back. So p->lock is held across every
  * swtch, which is what makes "check state, then sleep" atomic against wakeup().
  *
@@ -36,6 +37,10 @@ void scheduler(void)
 		__atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
 		int ran = 0;
 		for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+			/* Peek first: taking every lock on every pass is most of an idle
+			 * scan's cost. A process missed here is found on the next pass. */
+			if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+				continue;
 			acquire(&p->lock);
 			if (p->state == RUNNABLE) {
 				ran = 1;
@@ -61,6 +66,9 @@ void scheduler(void)
 /* A process became runnable: wake one idle hart (if any) so it need not wait a tick. */
 void kick_idle_hart(void)
 {
+	/* Order our RUNNABLE store before reading the idle flags (the scheduler does the
+	 * mirror image: idle flag, then scan), so one of us always sees the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	int me = cpuid();
 	for (int i = 0; i < NCPU; i++) {
 		if (i != me && cpus[i].started && __atomic_load_n(&cpus[i].idle, __ATOMIC_SEQ_CST)) {
@@ -99,11 +107,15 @@ void yield(void)
 void sleep(void *chan, struct spinlock *lk)
 {
 	struct proc *p = myproc();
-	/* Take p->lock before dropping lk so a wakeup in between cannot be missed. */
+	/*
+	 * Become SLEEPING before dropping lk: a waker must hold lk, so by the time it can
+	 * look, it sees SLEEPING (wakeup() relies on that to peek without p->lock), and it
+	 * then waits on p->lock until we have switched away.
+	 */
 	acquire(&p->lock);
-	release(lk);
 	p->chan = chan;
-	p->state = SLEEPING;
+	__atomic_store_n(&p->state, SLEEPING, __ATOMIC_RELAXED);
+	release(lk);
 	sched();
 	p->chan = NULL;
 	release(&p->lock);
@@ -115,7 +127,8 @@ void wakeup(void *chan)
 	struct proc *me = myproc();
 	int woke = 0;
 	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
-		if (p == me)
+		if (p == me || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+		    __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
 			continue;
 		acquire(&p->lock);
 		if (p->state == SLEEPING && p->chan == chan) {
