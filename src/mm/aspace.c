@@ -156,9 +156,9 @@ int as_vma_count(struct aspace *as)
 }
 
 /*
- * The heap is one VMA [heap_start, PGROUNDUP(brk)); it exists only while the heap is
- * non-empty. Growing only moves its end (pages come later, on touch); shrinking unmaps and
- * frees the pages above the new break at once.
+ * The heap is the VMA [heap_start, PGROUNDUP(brk)) (or several, if mprotect split it); it
+ * exists only while the heap is non-empty. Growing only moves its end (pages come later,
+ * on touch); shrinking unmaps and frees the pages above the new break at once.
  */
 uint64 as_sbrk(struct aspace *as, int64 delta)
 {
@@ -171,7 +171,10 @@ uint64 as_sbrk(struct aspace *as, int64 delta)
 		goto out;
 	}
 	uint64 old_top = PGROUNDUP(old), new_top = PGROUNDUP(new);
-	struct vma *heap = old_top > as->heap_start ? vma_lookup(&as->vmas, as->heap_start) : NULL;
+	/* mprotect may have split the heap: the piece that ends at the break is the last. */
+	struct vma *last = old_top > as->heap_start ? vma_lookup(&as->vmas, old_top - PGSIZE) : NULL;
+	if (last && last->kind != VMA_HEAP)
+		last = NULL;
 
 	if (new_top > old_top) {
 		/* Never grow into another mapping (the stack, mmap regions). */
@@ -179,24 +182,29 @@ uint64 as_sbrk(struct aspace *as, int64 delta)
 			result = (uint64)-1;
 			goto out;
 		}
-		if (heap) {
-			heap->end = new_top;
+		if (last && last->prot == (PROT_READ | PROT_WRITE)) {
+			last->end = new_top;
 		} else {
-			heap = vma_new(as->heap_start, new_top, PROT_READ | PROT_WRITE, VMA_PRIVATE,
-				       VMA_HEAP);
-			if (!heap || vma_insert(&as->vmas, heap) < 0) {
-				kfree(heap);
+			struct vma *v = vma_new(old_top, new_top, PROT_READ | PROT_WRITE, VMA_PRIVATE,
+						VMA_HEAP);
+			if (!v || vma_insert(&as->vmas, v) < 0) {
+				kfree(v);
 				result = (uint64)-1;
 				goto out;
 			}
 		}
 	} else if (new_top < old_top) {
 		unmap_range(as, new_top, old_top);
-		if (new_top == as->heap_start) {
-			vma_remove(&as->vmas, heap);
-			kfree(heap);
-		} else {
-			heap->end = new_top;
+		struct vma *v = vma_first_after(&as->vmas, new_top);
+		while (v && v->start < old_top) {
+			struct vma *next = vma_next(v);
+			if (v->kind == VMA_HEAP && v->start >= new_top) {
+				vma_remove(&as->vmas, v);
+				kfree(v);
+			} else if (v->kind == VMA_HEAP) {
+				v->end = new_top;
+			}
+			v = next;
 		}
 	}
 	as->brk = new;
