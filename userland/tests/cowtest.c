@@ -8,7 +8,7 @@
  * process bigger than the free memory works, that running out of memory kills only the
  * process that faulted, and that ten running copies of one program share its text.
  *
- * Same runner conventions as usertests and mmaptest: one child process per case, a
+ * The runner is testlib's, as in usertests and mmaptest: one child process per case, a
  * watchdog, a free-page check after each case, "ok N - name" lines and a closing
  * "cowtest: P passed, F failed" line.
  *
@@ -22,6 +22,7 @@
 #include "kernel/param.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
+#include "testlib.h"
 
 #define PG 4096UL
 #define TEXT_START 0x10000UL
@@ -29,25 +30,7 @@
 #define PGROUNDUP(a) (((uint64)(a) + PG - 1) & ~(PG - 1))
 #define PGROUNDDOWN(a) ((uint64)(a) & ~(PG - 1))
 
-/* ---------- checks and utilities ---------- */
-
-static const char *curname = "cowtest";
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond); \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
-
-#define CHECKF(cond, fmt, ...)                                                           \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);  \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
+/* ---------- utilities ---------- */
 
 static volatile uint64 addr_box;
 static volatile char *at(uint64 a)
@@ -55,8 +38,6 @@ static volatile char *at(uint64 a)
 	addr_box = a;
 	return (volatile char *)addr_box;
 }
-
-static char self_path[MAXPATH];
 
 /*
  * Read-only data that makes this program's text segment large (it lives in .rodata,
@@ -130,19 +111,6 @@ static void put_num(char *dst, long v)
 	*dst = '\0';
 }
 
-/*
- * Stores to the 16 KiB of stack below the caller, so that those stack pages are this
- * process's own before memory runs short or pages are counted (after a fork they are
- * shared read-only, and the first store to each takes a free page).
- */
-static void __attribute__((noinline)) own_stack(void)
-{
-	volatile char area[16 * 1024];
-
-	for (uint64 i = 0; i < sizeof(area); i += 256)
-		area[i] = 0;
-}
-
 /* ---------- cases ---------- */
 
 static int t_cowbasic(void)
@@ -153,7 +121,7 @@ static int t_cowbasic(void)
 	unsigned long c0, c1;
 	int pid, st = 1;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 1);
 	local[0] = 'p';
 	c0 = copies();
@@ -180,13 +148,13 @@ static int t_cowbasic(void)
 		}
 		exit(bad_stamp(buf, 0, N, 2) < 0 && local[0] == 'c' ? 0 : 6);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(bad_stamp(buf, 0, N, 1) < 0);
-	CHECK(local[0] == 'p');
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(bad_stamp(buf, 0, N, 1) < 0);
+	check(local[0] == 'p');
 	c1 = copies();
-	CHECKF(c1 - c0 < N + 24, "%lu pages copied in all", c1 - c0);
+	checkf(c1 - c0 < N + 24, "%lu pages copied in all", c1 - c0);
 	return 0;
 }
 
@@ -197,7 +165,7 @@ static int t_bigfork(void)
 	unsigned long c0;
 	int pid, st = 1;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 3);
 	c0 = copies();
 	pid = fork();
@@ -213,10 +181,10 @@ static int t_bigfork(void)
 			exit(3);
 		exit(*(uint64 *)(buf + 100 * PG) == 42 ? 0 : 4);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(bad_stamp(buf, 0, N, 3) < 0);
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(bad_stamp(buf, 0, N, 3) < 0);
 	return 0;
 }
 
@@ -227,7 +195,7 @@ static int t_halfmem(void)
 	int pid, st = 1;
 	long bad;
 
-	CHECKF(buf != 0, "cannot grow the heap by %lu pages", n);
+	checkf(buf != 0, "cannot grow the heap by %lu pages", n);
 	stamp(buf, n, 4);
 	pid = fork();
 	if (pid == 0) {
@@ -243,11 +211,11 @@ static int t_halfmem(void)
 		}
 		exit(0);
 	}
-	CHECKF(pid > 0, "fork of a process holding %lu pages failed, %d free", n, freepages());
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
+	checkf(pid > 0, "fork of a process holding %lu pages failed, %d free", n, freepages());
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
 	bad = bad_stamp(buf, 0, n, 4);
-	CHECKF(bad < 0, "parent: page %ld wrong", bad);
+	checkf(bad < 0, "parent: page %ld wrong", bad);
 	return 0;
 }
 
@@ -258,9 +226,9 @@ static int t_concurrent(void)
 	int go[2], pids[KIDS], k, st;
 	char c;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 6);
-	CHECK(pipe(go) == 0);
+	check(pipe(go) == 0);
 	for (k = 0; k < KIDS; k++) {
 		pids[k] = fork();
 		if (pids[k] == 0) {
@@ -279,7 +247,7 @@ static int t_concurrent(void)
 			}
 			exit(0);
 		}
-		CHECK(pids[k] > 0);
+		check(pids[k] > 0);
 	}
 	close(go[0]);
 	/* The parent's own stores, made while the children run, reach none of them. */
@@ -288,11 +256,11 @@ static int t_concurrent(void)
 	close(go[1]);
 	for (k = 0; k < KIDS; k++) {
 		st = 1;
-		CHECK(wait(&st) > 0);
-		CHECKF(st == 0, "a child exited with %d", st);
+		check(wait(&st) > 0);
+		checkf(st == 0, "a child exited with %d", st);
 	}
 	for (uint64 i = 0; i < N; i++)
-		CHECK(*(uint64 *)(buf + i * PG) == val(i, i % 3 == 0 ? 7 : 6));
+		check(*(uint64 *)(buf + i * PG) == val(i, i % 3 == 0 ? 7 : 6));
 	return 0;
 }
 
@@ -309,10 +277,10 @@ static int t_cowpipe(void)
 	int data[2], ack[2], done[2], pid, st = 1, got = 0, r, i;
 	char c;
 
-	CHECK(buf != 0 && src != 0);
+	check(buf != 0 && src != 0);
 	memset(buf, 'P', N * PG);
 	memset(src, 'C', PG);
-	CHECK(pipe(data) == 0 && pipe(ack) == 0 && pipe(done) == 0);
+	check(pipe(data) == 0 && pipe(ack) == 0 && pipe(done) == 0);
 	pid = fork();
 	if (pid == 0) {
 		/* read() stores into pages still shared with the parent: the kernel must copy. */
@@ -333,29 +301,29 @@ static int t_cowpipe(void)
 				exit(5);
 		exit(0);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(data[0]);
 	close(ack[1]);
 	close(done[0]);
-	CHECK(write(data[1], src, 500) == 500);
-	CHECK(write(data[1], src, 500) == 500);
+	check(write(data[1], src, 500) == 500);
+	check(write(data[1], src, 500) == 500);
 	close(data[1]);
 	if (read(ack[0], &c, 1) != 1) {
 		wait(&st);
-		CHECKF(0, "child exited with %d", st);
+		checkf(0, "child exited with %d", st);
 	}
 	for (i = 0; i < (int)(N * PG); i++)
-		CHECKF(buf[i] == 'P', "parent's byte %d changed to '%c'", i, buf[i]);
-	CHECK(pipe(data) == 0);
+		checkf(buf[i] == 'P', "parent's byte %d changed to '%c'", i, buf[i]);
+	check(pipe(data) == 0);
 	memset(src, 'R', 400);
-	CHECK(write(data[1], src, 400) == 400);
-	CHECK(read(data[0], buf + 2 * PG + 600, 400) == 400);
-	CHECK(buf[2 * PG + 600] == 'R' && buf[2 * PG + 999] == 'R' && buf[2 * PG + 1000] == 'P');
+	check(write(data[1], src, 400) == 400);
+	check(read(data[0], buf + 2 * PG + 600, 400) == 400);
+	check(buf[2 * PG + 600] == 'R' && buf[2 * PG + 999] == 'R' && buf[2 * PG + 1000] == 'P');
 	close(data[0]);
 	close(data[1]);
 	write(done[1], "d", 1);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
 	return 0;
 }
 
@@ -367,14 +335,14 @@ static int t_cowfile(void)
 	int fd, pid, st = 1, sync[2];
 	char c;
 
-	CHECK(buf != 0 && src != 0);
+	check(buf != 0 && src != 0);
 	memset(src, 'F', 2 * PG);
 	fd = open(f, O_CREATE | O_TRUNC | O_RDWR);
-	CHECK(fd >= 0);
-	CHECK(write(fd, src, 2 * PG) == 2 * PG);
+	check(fd >= 0);
+	check(write(fd, src, 2 * PG) == 2 * PG);
 	close(fd);
 	memset(buf, 'P', N * PG);
-	CHECK(pipe(sync) == 0);
+	check(pipe(sync) == 0);
 	pid = fork();
 	if (pid == 0) {
 		int fd2 = open(f, O_RDONLY);
@@ -387,13 +355,13 @@ static int t_cowfile(void)
 		write(sync[1], "c", 1);
 		exit(0);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(sync[1]);
-	CHECK(read(sync[0], &c, 1) == 1);
+	check(read(sync[0], &c, 1) == 1);
 	for (int i = 0; i < (int)(N * PG); i++)
-		CHECKF(buf[i] == 'P', "parent's byte %d changed to '%c'", i, buf[i]);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
+		checkf(buf[i] == 'P', "parent's byte %d changed to '%c'", i, buf[i]);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
 	close(sync[0]);
 	unlink(f);
 	return 0;
@@ -407,7 +375,7 @@ static int t_forkexec(void)
 	unsigned long c0, c1;
 	int pid, st = 0;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 8);
 	c0 = copies();
 	pid = fork();
@@ -415,12 +383,12 @@ static int t_forkexec(void)
 		exec(self_path, argv);
 		exit(99);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 7, "exec'd child exited with %d", st);
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 7, "exec'd child exited with %d", st);
 	c1 = copies();
-	CHECKF(c1 - c0 < 24, "fork + exec copied %lu pages", c1 - c0);
-	CHECK(bad_stamp(buf, 0, N, 8) < 0);
+	checkf(c1 - c0 < 24, "fork + exec copied %lu pages", c1 - c0);
+	check(bad_stamp(buf, 0, N, 8) < 0);
 	return 0;
 }
 
@@ -430,7 +398,7 @@ static int t_cowchain(void)
 	char *buf = grow(N);
 	int pid, st = 1;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 9);
 	pid = fork();
 	if (pid == 0) {
@@ -450,14 +418,14 @@ static int t_cowchain(void)
 			     ? 0
 			     : 5);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	for (uint64 i = 8; i < 12; i++)
 		*(uint64 *)(buf + i * PG) = val(i, 12);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(bad_stamp(buf, 0, 8, 9) < 0);
-	CHECK(bad_stamp(buf, 8, 12, 12) < 0);
-	CHECK(bad_stamp(buf, 12, N, 9) < 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(bad_stamp(buf, 0, 8, 9) < 0);
+	check(bad_stamp(buf, 8, 12, 12) < 0);
+	check(bad_stamp(buf, 12, N, 9) < 0);
 	return 0;
 }
 
@@ -468,7 +436,7 @@ static int t_forkchurn(void)
 	unsigned long c0, c1;
 	int before, after, i, pid, st;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 13);
 	own_stack();
 	before = freepages();
@@ -479,16 +447,16 @@ static int t_forkchurn(void)
 			*(uint64 *)(buf + (i * 31 % N) * PG) = 1;
 			exit(0);
 		}
-		CHECK(pid > 0);
+		check(pid > 0);
 		st = 1;
-		CHECK(wait(&st) == pid && st == 0);
+		check(wait(&st) == pid && st == 0);
 	}
 	c1 = copies();
 	after = freepages();
-	CHECKF(c1 - c0 < ROUNDS * 6, "%d forks, one store each, %lu pages copied", ROUNDS,
+	checkf(c1 - c0 < ROUNDS * 6, "%d forks, one store each, %lu pages copied", ROUNDS,
 	       c1 - c0);
-	CHECKF(after >= before - 2, "%d pages fewer after %d forks", before - after, ROUNDS);
-	CHECK(bad_stamp(buf, 0, N, 13) < 0);
+	checkf(after >= before - 2, "%d pages fewer after %d forks", before - after, ROUNDS);
+	check(bad_stamp(buf, 0, N, 13) < 0);
 	return 0;
 }
 
@@ -499,9 +467,9 @@ static int t_oom(void)
 	int go[2], k, st, w;
 	char c;
 
-	CHECK(buf != 0);
+	check(buf != 0);
 	stamp(buf, N, 14);
-	CHECK(pipe(go) == 0);
+	check(pipe(go) == 0);
 	for (k = 0; k < KIDS; k++) {
 		w = fork();
 		if (w == 0) {
@@ -517,7 +485,7 @@ static int t_oom(void)
 					p[off] = (char)k;
 			}
 		}
-		CHECK(w > 0);
+		check(w > 0);
 	}
 	/* Our stack pages are ours before memory runs out, so we can still wait. */
 	own_stack();
@@ -526,12 +494,12 @@ static int t_oom(void)
 	for (k = 0; k < KIDS; k++) {
 		st = 12345;
 		w = wait(&st);
-		CHECK(w > 0);
-		CHECKF(st == -1, "a child that ran out of memory exited with %d", st);
+		check(w > 0);
+		checkf(st == -1, "a child that ran out of memory exited with %d", st);
 	}
-	CHECK(bad_stamp(buf, 0, N, 14) < 0);
+	check(bad_stamp(buf, 0, N, 14) < 0);
 	p = sbrk(16 * PG);
-	CHECK(p != SBRK_ERROR);
+	check(p != SBRK_ERROR);
 	memset(p, 'x', 16 * PG);
 	return 0;
 }
@@ -617,17 +585,17 @@ static int t_textshare(void)
 	long touched = (long)((PGROUNDUP((uint64)ballast + BALLAST) - TEXT_START) / PG);
 	int bare, full;
 
-	CHECKF(text >= touched && touched > 40, "text %ld pages, %ld touched", text, touched);
+	checkf(text >= touched && touched > 40, "text %ld pages, %ld touched", text, touched);
 	bare = pausers_cost(0);
 	full = pausers_cost(1);
-	CHECKF(bare >= 0 && full >= 0, "pausing copies failed (%d, %d)", bare, full);
+	checkf(bare >= 0 && full >= 0, "pausing copies failed (%d, %d)", bare, full);
 	printf("# %s: text %ld pages; %d copies used %d pages, %d after reading all text\n",
 	       curname, text, NPAUSE, bare, full);
 	/* Private text copies would add NPAUSE * touched pages between the two runs. */
-	CHECKF(full - bare < NPAUSE * touched / 2,
+	checkf(full - bare < NPAUSE * touched / 2,
 	       "reading the text cost %d pages for %d copies of a %ld-page text", full - bare,
 	       NPAUSE, touched);
-	CHECKF(full < NPAUSE * touched, "%d copies used %d pages; their text is %ld pages",
+	checkf(full < NPAUSE * touched, "%d copies used %d pages; their text is %ld pages",
 	       NPAUSE, full, touched);
 	return 0;
 }
@@ -648,15 +616,9 @@ static int pause_main(int fd, int touch)
 		sleep(1000 + (int)(sum & 1));
 }
 
-/* ---------- the runner ---------- */
+/* ---------- the cases in the order they run ---------- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-	int secs; /* watchdog limit */
-};
-
-static struct test tests[] = {
+static const struct test tests[] = {
 	{"cowbasic", t_cowbasic, 30},
 	{"bigfork", t_bigfork, 60},
 	{"halfmem", t_halfmem, 120},
@@ -671,146 +633,11 @@ static struct test tests[] = {
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
-extern char end[];                  /* first address after .bss, from user.ld */
-static volatile int first_data = 1; /* in the first page of the data segment */
-
-/*
- * Makes every page of the runner's own image (text and ballast included) and the top of
- * its stack present and private before a page count is taken, so that pages the runner
- * faults in during a case are not mistaken for memory the case failed to give back.
- */
-static void __attribute__((noinline)) prefault(void)
-{
-	volatile char stack_area[24 * 1024];
-	uint64 data = PGROUNDDOWN((uint64)&first_data), a;
-
-	for (a = TEXT_START; a < (uint64)end; a += PG) {
-		if (a >= data)
-			*at(a) = *at(a);
-		else
-			(void)*at(a);
-	}
-	for (a = 0; a < sizeof(stack_area); a += 512)
-		stack_area[a] = 0;
-}
-
-static void watchdog(int secs)
-{
-	uint64 deadline = uptime_ns() + (uint64)secs * 1000000000UL;
-
-	own_stack();
-	while (uptime_ns() < deadline)
-		sleep(10);
-	exit(0);
-}
-
-static int run_one(struct test *t, int num)
-{
-	int before, after, pid, wd, w, st = 0, wst = 0, timed_out = 0;
-	uint64 give_up;
-
-	prefault();
-	before = freepages();
-	wd = fork();
-	if (wd == 0)
-		watchdog(t->secs);
-	pid = fork();
-	if (pid == 0) {
-		curname = t->name;
-		exit(t->fn() == 0 ? 0 : 1);
-	}
-	if (pid < 0) {
-		if (wd > 0) {
-			kill(wd);
-			wait(0);
-		}
-		printf("not ok %d - %s # fork failed\n", num, t->name);
-		return 0;
-	}
-	for (;;) {
-		w = wait(&wst);
-		if (w == pid) {
-			st = wst;
-			break;
-		}
-		if (w < 0) {
-			st = -2000;
-			break;
-		}
-		if (w == wd) {
-			wd = -1;
-			if (wst == 0) {
-				timed_out = 1;
-				kill(pid);
-				wait(0);
-				break;
-			}
-			/* The watchdog itself was killed (out of memory?): keep waiting. */
-		}
-	}
-	if (wd > 0) {
-		kill(wd);
-		wait(0);
-	}
-
-	give_up = uptime_ns() + 3000000000UL;
-	while ((after = freepages()) < before && uptime_ns() < give_up)
-		sleep(1);
-
-	if (timed_out)
-		printf("not ok %d - %s # timed out after %d s\n", num, t->name, t->secs);
-	else if (st == -1)
-		printf("not ok %d - %s # killed\n", num, t->name);
-	else if (st != 0)
-		printf("not ok %d - %s # exit status %d\n", num, t->name, st);
-	else if (after < before)
-		printf("not ok %d - %s # leaked %d pages\n", num, t->name, before - after);
-	else {
-		printf("ok %d - %s\n", num, t->name);
-		return 1;
-	}
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
-	int i, j, num = 0, passed = 0, failed = 0;
-
 	if (argc == 3 && strcmp(argv[1], "--exit") == 0)
 		return atoi(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "--pause") == 0)
 		return pause_main(atoi(argv[2]), atoi(argv[3]));
-
-	if (argv[0][0] == '/') {
-		strncpy(self_path, argv[0], sizeof(self_path) - 1);
-	} else {
-		self_path[0] = '/';
-		strncpy(self_path + 1, argv[0], sizeof(self_path) - 2);
-	}
-
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < NTESTS && strcmp(tests[j].name, argv[i]) != 0; j++)
-			;
-		if (j == NTESTS) {
-			printf("cowtest: no case named %s; the cases are:\n", argv[i]);
-			for (j = 0; j < NTESTS; j++)
-				printf("#  %s\n", tests[j].name);
-			exit(1);
-		}
-	}
-
-	for (i = 0; i < NTESTS; i++) {
-		if (argc > 1) {
-			for (j = 1; j < argc && strcmp(tests[i].name, argv[j]) != 0; j++)
-				;
-			if (j == argc)
-				continue;
-		}
-		if (run_one(&tests[i], ++num))
-			passed++;
-		else
-			failed++;
-	}
-	printf("cowtest: %d passed, %d failed\n", passed, failed);
-	exit(failed ? 1 : 0);
+	run_tests("cowtest", tests, NTESTS, argc, argv);
 }

@@ -2,10 +2,10 @@
  * mmaptest: in-guest tests of Pagoda's memory-mapping calls (mmap, munmap, msync,
  * mprotect), the file pager's write-back rules, VMA splitting and merging, and stack growth.
  *
- * Each case is a function returning 0 on success. The runner forks one process per case,
- * waits for it (a watchdog bounds its running time) and then checks that the free-page
- * count came back: mappings, their page-cache pages and their page tables must all be
- * released when the process goes. Cases that expect the kernel to kill a process for a bad
+ * Each case is a function returning 0 on success. The runner (testlib) forks one process
+ * per case, waits for it (a watchdog bounds its running time) and then checks that the
+ * free-page count came back: mappings, their page-cache pages and their page tables must
+ * all be released when the process goes. Cases that expect the kernel to kill a process for a bad
  * access fork a throw-away child for it and check its wait status (-1 when killed).
  *
  * Output: "ok N - name" / "not ok N - name # reason" per case, "# ..." diagnostics, and a
@@ -25,6 +25,7 @@
 #include "kernel/param.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
+#include "testlib.h"
 
 /* Address-space facts of Pagoda's process layout. */
 #define PG 4096UL
@@ -46,25 +47,7 @@
 #define PERSIST_PATH "/persist.txt"
 #define PERSIST_SEED 0x5a
 
-/* ---------- checks and utilities ---------- */
-
-static const char *curname = "mmaptest";
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond); \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
-
-#define CHECKF(cond, fmt, ...)                                                           \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);  \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
+/* ---------- utilities ---------- */
 
 /*
  * Raw addresses go through a volatile so the compiler cannot reason about (and drop) an
@@ -77,7 +60,6 @@ static volatile char *at(uint64 a)
 	return (volatile char *)addr_box;
 }
 
-static char self_path[MAXPATH];
 static char scratch[16384]; /* file contents on their way to or from the disk */
 static char skipbuf[4096];  /* bytes read only to move a file offset (there is no lseek) */
 
@@ -285,25 +267,25 @@ static int t_lazy(void)
 	struct vmstat a, b;
 	char *p;
 
-	CHECK(make_file(f, 8 * PG, 1) == 0);
+	check(make_file(f, 8 * PG, 1) == 0);
 	a = stats();
 	p = map_path(f, O_RDONLY, 8 * PG, PROT_READ, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	b = stats();
-	CHECKF(b.pagein == a.pagein, "mmap itself read %lu pages", b.pagein - a.pagein);
-	CHECK(p[0] == (char)pat(0, 1));
+	checkf(b.pagein == a.pagein, "mmap itself read %lu pages", b.pagein - a.pagein);
+	check(p[0] == (char)pat(0, 1));
 	b = stats();
-	CHECKF(b.pagein - a.pagein == 1, "one touched page, %lu pages read",
+	checkf(b.pagein - a.pagein == 1, "one touched page, %lu pages read",
 	       b.pagein - a.pagein);
-	CHECK(p[5 * PG + 77] == (char)pat(5 * PG + 77, 1));
-	CHECK(p[100] == (char)pat(100, 1));
+	check(p[5 * PG + 77] == (char)pat(5 * PG + 77, 1));
+	check(p[100] == (char)pat(100, 1));
 	b = stats();
-	CHECKF(b.pagein - a.pagein == 2, "two touched pages, %lu pages read",
+	checkf(b.pagein - a.pagein == 2, "two touched pages, %lu pages read",
 	       b.pagein - a.pagein);
-	CHECK(diff_at(p, 0, 8 * PG, 1) < 0);
+	check(diff_at(p, 0, 8 * PG, 1) < 0);
 	b = stats();
-	CHECKF(b.pagein - a.pagein == 8, "eight pages touched, %lu read", b.pagein - a.pagein);
-	CHECK(munmap(p, 8 * PG) == 0);
+	checkf(b.pagein - a.pagein == 8, "eight pages touched, %lu read", b.pagein - a.pagein);
+	check(munmap(p, 8 * PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -314,27 +296,27 @@ static int t_placement(void)
 	char *a, *b, *c;
 
 	a = map_anon(3 * PG, RW);
-	CHECK(a != MAP_FAILED);
+	check(a != MAP_FAILED);
 	ua = (uint64)a;
-	CHECKF(ua % PG == 0, "mapping at 0x%lx", ua);
-	CHECKF(ua >= brk, "mapping at 0x%lx, below the break 0x%lx", ua, brk);
-	CHECKF(ua + 3 * PG == MMAP_TOP,
+	checkf(ua % PG == 0, "mapping at 0x%lx", ua);
+	checkf(ua >= brk, "mapping at 0x%lx, below the break 0x%lx", ua, brk);
+	checkf(ua + 3 * PG == MMAP_TOP,
 	       "first mapping at 0x%lx; the highest free range ends at 0x%lx", ua, MMAP_TOP);
 	b = map_anon(2 * PG, PROT_READ);
-	CHECK(b != MAP_FAILED);
-	CHECKF((uint64)b + 2 * PG == ua, "second mapping at 0x%lx, first at 0x%lx",
+	check(b != MAP_FAILED);
+	checkf((uint64)b + 2 * PG == ua, "second mapping at 0x%lx, first at 0x%lx",
 	       (uint64)b, ua);
 	a[0] = 1;
 	a[3 * PG - 1] = 2;
-	CHECK(b[0] == 0 && b[2 * PG - 1] == 0);
-	CHECK(munmap(a, 3 * PG) == 0);
+	check(b[0] == 0 && b[2 * PG - 1] == 0);
+	check(munmap(a, 3 * PG) == 0);
 	/* The highest free range is the top one again. */
 	c = map_anon(PG, RW);
-	CHECKF((uint64)c == MMAP_TOP - PG, "mapping at 0x%lx", (uint64)c);
+	checkf((uint64)c == MMAP_TOP - PG, "mapping at 0x%lx", (uint64)c);
 	/* More than the whole space between the break and the stack: nowhere to put it. */
-	CHECK(map_anon(MMAP_TOP - TEXT_START, PROT_READ) == MAP_FAILED);
-	CHECK(map_anon(USER_END, PROT_READ) == MAP_FAILED);
-	CHECK(munmap(b, 2 * PG) == 0 && munmap(c, PG) == 0);
+	check(map_anon(MMAP_TOP - TEXT_START, PROT_READ) == MAP_FAILED);
+	check(map_anon(USER_END, PROT_READ) == MAP_FAILED);
+	check(munmap(b, 2 * PG) == 0 && munmap(c, PG) == 0);
 	return 0;
 }
 
@@ -344,18 +326,18 @@ static int t_sbrkblock(void)
 	char *m;
 
 	m = mmap((void *)top, PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECKF((uint64)m == top, "MAP_FIXED at the break 0x%lx gave 0x%lx", top, (uint64)m);
+	checkf((uint64)m == top, "MAP_FIXED at the break 0x%lx gave 0x%lx", top, (uint64)m);
 	/* Up to the mapping is fine; one byte into it is not. */
 	if (top > brk)
-		CHECK(sbrk((int)(top - brk)) != SBRK_ERROR);
-	CHECK(sbrk(1) == SBRK_ERROR);
-	CHECK(sbrk(4 * PG) == SBRK_ERROR);
-	CHECK((uint64)sbrk(0) == top);
+		check(sbrk((int)(top - brk)) != SBRK_ERROR);
+	check(sbrk(1) == SBRK_ERROR);
+	check(sbrk(4 * PG) == SBRK_ERROR);
+	check((uint64)sbrk(0) == top);
 	m[0] = 7;
-	CHECK(munmap(m, PG) == 0);
-	CHECK((uint64)sbrk(PG) == top);
+	check(munmap(m, PG) == 0);
+	check((uint64)sbrk(PG) == top);
 	*at(top) = 3;
-	CHECK(*at(top) == 3);
+	check(*at(top) == 3);
 	return 0;
 }
 
@@ -366,10 +348,10 @@ static int t_sbrkblock(void)
 	do {                                                                             \
 		int vc_ = vmacount();                                                    \
 		void *r_ = mmap((void *)(a), (l), (p), (f), (fd), (o));                  \
-		CHECKF(r_ == MAP_FAILED, "mmap(0x%lx, 0x%lx, %d, 0x%x, %d, %ld) = 0x%lx",    \
+		checkf(r_ == MAP_FAILED, "mmap(0x%lx, 0x%lx, %d, 0x%x, %d, %ld) = 0x%lx",    \
 		       (uint64)(a), (uint64)(l), (int)(p), (int)(f), (int)(fd), (long)(o),    \
 		       (uint64)r_);                                                      \
-		CHECK(vmacount() == vc_);                                                \
+		check(vmacount() == vc_);                                                \
 	} while (0)
 
 static int t_badlen(void)
@@ -379,9 +361,9 @@ static int t_badlen(void)
 	MMAP_FAILS(0, 0, PROT_READ, ANON, -1, 0);
 	MMAP_FAILS(0, -1UL, PROT_READ, ANON, -1, 0);
 	MMAP_FAILS(0, USER_END + PG, PROT_READ, ANON, -1, 0);
-	CHECK(make_file("mt_badlen", PG, 2) == 0);
+	check(make_file("mt_badlen", PG, 2) == 0);
 	fd = open("mt_badlen", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, 0, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	unlink("mt_badlen");
@@ -393,18 +375,18 @@ static int t_badoff(void)
 	int fd;
 	char *p;
 
-	CHECK(make_file("mt_badoff", 4 * PG, 3) == 0);
+	check(make_file("mt_badoff", 4 * PG, 3) == 0);
 	fd = open("mt_badoff", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, 1);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, fd, 100);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, PG + 8);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, -(long)PG);
 	/* The aligned neighbour works. */
 	p = mmap(0, PG, PROT_READ, MAP_SHARED, fd, PG);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, PG, PG, 3) < 0);
-	CHECK(munmap(p, PG) == 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, PG, PG, 3) < 0);
+	check(munmap(p, PG) == 0);
 	close(fd);
 	unlink("mt_badoff");
 	return 0;
@@ -414,9 +396,9 @@ static int t_badflags(void)
 {
 	int fd;
 
-	CHECK(make_file("mt_badflags", PG, 4) == 0);
+	check(make_file("mt_badflags", PG, 4) == 0);
 	fd = open("mt_badflags", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	/* Exactly one of MAP_SHARED and MAP_PRIVATE. */
 	MMAP_FAILS(0, PG, PROT_READ, 0, fd, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED | MAP_PRIVATE, fd, 0);
@@ -436,9 +418,9 @@ static int t_badprot(void)
 {
 	int fd;
 
-	CHECK(make_file("mt_badprot", PG, 5) == 0);
+	check(make_file("mt_badprot", PG, 5) == 0);
 	fd = open("mt_badprot", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, PROT_READ | 0x8, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, 0x100, MAP_PRIVATE, fd, 0);
 	MMAP_FAILS(0, PG, RW | 0x40000000, ANON, -1, 0);
@@ -457,9 +439,9 @@ static int t_badfd(void)
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, 99, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, NOFILE, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, -7, 0);
-	CHECK(make_file("mt_badfd", PG, 6) == 0);
+	check(make_file("mt_badfd", PG, 6) == 0);
 	fd = open("mt_badfd", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	close(fd);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -472,16 +454,16 @@ static int t_fdkind(void)
 	int fd, fds[2];
 
 	fd = open("/", O_RDONLY);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	fd = open("/console", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, RW, MAP_PRIVATE, fd, 0);
 	close(fd);
-	CHECK(pipe(fds) == 0);
+	check(pipe(fds) == 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fds[0], 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, fds[0], 0);
 	MMAP_FAILS(0, PG, RW, MAP_SHARED, fds[1], 0);
@@ -496,31 +478,31 @@ static int t_fdmode(void)
 	int fd;
 	char *p;
 
-	CHECK(make_file(f, 2 * PG, 7) == 0);
+	check(make_file(f, 2 * PG, 7) == 0);
 	/* Not readable at all: no mapping of any kind. */
 	fd = open(f, O_WRONLY);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, PROT_READ, MAP_PRIVATE, fd, 0);
 	MMAP_FAILS(0, PG, RW, MAP_SHARED, fd, 0);
 	close(fd);
 	/* Read-only: no shared writable mapping, but a private one is a copy and may be. */
 	fd = open(f, O_RDONLY);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, RW, MAP_SHARED, fd, 0);
 	MMAP_FAILS(0, PG, PROT_WRITE, MAP_SHARED, fd, 0);
 	p = mmap(0, 2 * PG, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 0, 2 * PG, 7) < 0);
-	CHECK(munmap(p, 2 * PG) == 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 2 * PG, 7) < 0);
+	check(munmap(p, 2 * PG) == 0);
 	p = mmap(0, 2 * PG, RW, MAP_PRIVATE, fd, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	close(fd);
-	CHECK(diff_at(p, 0, 2 * PG, 7) < 0);
+	check(diff_at(p, 0, 2 * PG, 7) < 0);
 	memset(p, 'w', 2 * PG);
-	CHECK(p[PG + 5] == 'w');
-	CHECK(munmap(p, 2 * PG) == 0);
-	CHECK(file_diff(f, 2 * PG, 7) == -1);
+	check(p[PG + 5] == 'w');
+	check(munmap(p, 2 * PG) == 0);
+	check(file_diff(f, 2 * PG, 7) == -1);
 	unlink(f);
 	return 0;
 }
@@ -543,9 +525,9 @@ static int t_badanon(void)
 {
 	int fd;
 
-	CHECK(make_file("mt_badanon", PG, 8) == 0);
+	check(make_file("mt_badanon", PG, 8) == 0);
 	fd = open("mt_badanon", O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	MMAP_FAILS(0, PG, RW, ANON, fd, 0);
 	MMAP_FAILS(0, PG, RW, MAP_SHARED | MAP_ANONYMOUS, fd, 0);
 	MMAP_FAILS(0, PG, RW, ANON, 0, 0);
@@ -564,16 +546,16 @@ static int t_closeafter(void)
 	int fd;
 	char *p;
 
-	CHECK(make_file(f, 3 * PG, 9) == 0);
+	check(make_file(f, 3 * PG, 9) == 0);
 	fd = open(f, O_RDWR);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	p = mmap(0, 3 * PG, RW, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(close(fd) == 0);
-	CHECK(diff_at(p, 0, 3 * PG, 9) < 0);
+	check(p != MAP_FAILED);
+	check(close(fd) == 0);
+	check(diff_at(p, 0, 3 * PG, 9) < 0);
 	fill(p, 0, 3 * PG, 10);
-	CHECK(munmap(p, 3 * PG) == 0);
-	CHECK(file_diff(f, 3 * PG, 10) == -1);
+	check(munmap(p, 3 * PG) == 0);
+	check(file_diff(f, 3 * PG, 10) == -1);
 	unlink(f);
 	return 0;
 }
@@ -584,20 +566,20 @@ static int t_unlinkafter(void)
 	int before;
 	char *p;
 
-	CHECK(make_file(f, 16 * PG, 11) == 0);
+	check(make_file(f, 16 * PG, 11) == 0);
 	before = freepages();
 	p = map_path(f, O_RDWR, 16 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(unlink(f) == 0);
-	CHECK(open(f, O_RDONLY) < 0);
+	check(p != MAP_FAILED);
+	check(unlink(f) == 0);
+	check(open(f, O_RDONLY) < 0);
 	/* Gone from the directory, still there for the mapping. */
-	CHECK(diff_at(p, 0, 16 * PG, 11) < 0);
+	check(diff_at(p, 0, 16 * PG, 11) < 0);
 	fill(p, 0, 16 * PG, 12);
-	CHECK(diff_at(p, 0, 16 * PG, 12) < 0);
-	CHECK(freepages() <= before - 16);
-	CHECK(munmap(p, 16 * PG) == 0);
+	check(diff_at(p, 0, 16 * PG, 12) < 0);
+	check(freepages() <= before - 16);
+	check(munmap(p, 16 * PG) == 0);
 	/* The cached pages went with the last mapping (page tables may stay a while). */
-	CHECKF(freepages() >= before - 4, "%d pages still in use after munmap",
+	checkf(freepages() >= before - 4, "%d pages still in use after munmap",
 	       before - freepages());
 	return 0;
 }
@@ -610,25 +592,25 @@ static int t_eofzero(void)
 	char c[2];
 	char *p;
 
-	CHECK(make_file(f, PG + 100, 13) == 0);
+	check(make_file(f, PG + 100, 13) == 0);
 	p = map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 0, PG + 100, 13) < 0);
-	CHECK(is_zero(p + PG + 100, PG - 100));
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, PG + 100, 13) < 0);
+	check(is_zero(p + PG + 100, PG - 100));
 	p[PG + 50] = 'X';
 	p[PG + 200] = 'Y';
 	p[2 * PG - 1] = 'Z';
-	CHECK(msync(p, 2 * PG, MS_SYNC) == 0);
-	CHECK(munmap(p, 2 * PG) == 0);
+	check(msync(p, 2 * PG, MS_SYNC) == 0);
+	check(munmap(p, 2 * PG) == 0);
 	/* The store inside the file reached it; the ones past its end did not extend it. */
-	CHECKF(file_size(f) == (long)PG + 100, "size %ld", file_size(f));
-	CHECK(read_at(f, PG + 50, c, 1) == 1 && c[0] == 'X');
-	CHECK(read_at(f, PG + 99, c, 2) == 1);
+	checkf(file_size(f) == (long)PG + 100, "size %ld", file_size(f));
+	check(read_at(f, PG + 50, c, 1) == 1 && c[0] == 'X');
+	check(read_at(f, PG + 99, c, 2) == 1);
 	p = map_path(f, O_RDONLY, 2 * PG, PROT_READ, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(p[PG + 50] == 'X');
-	CHECK(is_zero(p + PG + 100, PG - 100));
-	CHECK(munmap(p, 2 * PG) == 0);
+	check(p != MAP_FAILED);
+	check(p[PG + 50] == 'X');
+	check(is_zero(p + PG + 100, PG - 100));
+	check(munmap(p, 2 * PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -639,22 +621,22 @@ static int t_pasteof(void)
 	char *p;
 	int st;
 
-	CHECK(make_file(f, PG, 14) == 0);
+	check(make_file(f, PG, 14) == 0);
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(touch_status((uint64)p + 10, 0) == 0);
+	check(p != MAP_FAILED);
+	check(touch_status((uint64)p + 10, 0) == 0);
 	st = touch_status((uint64)p + PG, 0);
-	CHECKF(st == -1, "load from a page past end of file: status %d", st);
+	checkf(st == -1, "load from a page past end of file: status %d", st);
 	st = touch_status((uint64)p + 2 * PG + 8, 1);
-	CHECKF(st == -1, "store to a page past end of file: status %d", st);
-	CHECK(munmap(p, 3 * PG) == 0);
+	checkf(st == -1, "store to a page past end of file: status %d", st);
+	check(munmap(p, 3 * PG) == 0);
 	/* A private mapping has nothing there either. */
 	p = map_path(f, O_RDONLY, 2 * PG, RW, MAP_PRIVATE, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	st = touch_status((uint64)p + PG, 1);
-	CHECKF(st == -1, "store past end of file, private: status %d", st);
-	CHECK(munmap(p, 2 * PG) == 0);
-	CHECKF(file_size(f) == (long)PG, "size %ld", file_size(f));
+	checkf(st == -1, "store past end of file, private: status %d", st);
+	check(munmap(p, 2 * PG) == 0);
+	checkf(file_size(f) == (long)PG, "size %ld", file_size(f));
 	unlink(f);
 	return 0;
 }
@@ -668,10 +650,10 @@ static int t_sharedfork(void)
 	volatile char *p;
 	char c;
 
-	CHECK(make_file(f, 2 * PG, 15) == 0);
+	check(make_file(f, 2 * PG, 15) == 0);
 	p = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(pipe(c2p) == 0 && pipe(p2c) == 0);
+	check(p != MAP_FAILED);
+	check(pipe(c2p) == 0 && pipe(p2c) == 0);
 	pid = fork();
 	if (pid == 0) {
 		p[10] = 'c';
@@ -681,20 +663,20 @@ static int t_sharedfork(void)
 			exit(2);
 		exit(p[20] == 'p' && p[PG + 20] == 'P' ? 0 : 3);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(c2p[1]);
 	close(p2c[0]);
-	CHECK(read(c2p[0], &c, 1) == 1);
+	check(read(c2p[0], &c, 1) == 1);
 	/* The child is still running: its stores are visible now, not at its exit. */
-	CHECK(p[10] == 'c' && p[PG + 10] == 'C');
+	check(p[10] == 'c' && p[PG + 10] == 'C');
 	p[20] = 'p';
 	p[PG + 20] = 'P';
 	write(p2c[1], "y", 1);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(munmap((void *)p, 2 * PG) == 0);
-	CHECK(read_at(f, PG + 10, &c, 1) == 1 && c == 'C');
-	CHECK(read_at(f, 20, &c, 1) == 1 && c == 'p');
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(munmap((void *)p, 2 * PG) == 0);
+	check(read_at(f, PG + 10, &c, 1) == 1 && c == 'C');
+	check(read_at(f, 20, &c, 1) == 1 && c == 'p');
 	unlink(f);
 	return 0;
 }
@@ -706,8 +688,8 @@ static int t_sharedopen(void)
 	volatile char *p;
 	char c;
 
-	CHECK(make_file(f, PG, 16) == 0);
-	CHECK(pipe(c2p) == 0 && pipe(p2c) == 0);
+	check(make_file(f, PG, 16) == 0);
+	check(pipe(c2p) == 0 && pipe(p2c) == 0);
 	pid = fork();
 	if (pid == 0) {
 		/* A mapping of its own, made after the fork. */
@@ -720,18 +702,18 @@ static int t_sharedopen(void)
 			exit(3);
 		exit(q[2] == 'm' ? 0 : 4);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(c2p[1]);
 	close(p2c[0]);
 	p = (volatile char *)map_path(f, O_RDWR, PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(read(c2p[0], &c, 1) == 1);
-	CHECK(p[1] == 'k');
+	check(p != MAP_FAILED);
+	check(read(c2p[0], &c, 1) == 1);
+	check(p[1] == 'k');
 	p[2] = 'm';
 	write(p2c[1], "y", 1);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(munmap((void *)p, PG) == 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(munmap((void *)p, PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -744,11 +726,11 @@ static int t_sharedexec(void)
 	char *argv[7];
 	volatile char *p;
 
-	CHECK(make_file(f, PG, 17) == 0);
+	check(make_file(f, PG, 17) == 0);
 	p = (volatile char *)map_path(f, O_RDWR, PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	p[50] = 'P';
-	CHECK(pipe(c2p) == 0 && pipe(p2c) == 0);
+	check(pipe(c2p) == 0 && pipe(p2c) == 0);
 	put_num(rfd, p2c[0]);
 	put_num(wfd, c2p[1]);
 	argv[0] = "mmaptest";
@@ -762,20 +744,20 @@ static int t_sharedexec(void)
 		exec(self_path, argv);
 		exit(99);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(c2p[1]);
 	close(p2c[0]);
 	c = 0;
 	if (read(c2p[0], &c, 1) != 1) {
 		wait(&st);
-		CHECKF(0, "the other program exited with %d before mapping", st);
+		checkf(0, "the other program exited with %d before mapping", st);
 	}
-	CHECK(p[100] == 'Q');
+	check(p[100] == 'Q');
 	p[200] = 'R';
 	write(p2c[1], "y", 1);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "the other program exited with %d", st);
-	CHECK(munmap((void *)p, PG) == 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "the other program exited with %d", st);
+	check(munmap((void *)p, PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -802,16 +784,16 @@ static int t_readsees(void)
 	const char *f = "mt_readsees";
 	char *p;
 
-	CHECK(make_file(f, 4 * PG, 18) == 0);
+	check(make_file(f, 4 * PG, 18) == 0);
 	p = map_path(f, O_RDWR, 4 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	fill(p, 0, 4 * PG, 19);
 	/* No msync: read() goes through the same cached pages. */
-	CHECKF(file_diff(f, 4 * PG, 19) == -1, "read() differs at byte %ld",
+	checkf(file_diff(f, 4 * PG, 19) == -1, "read() differs at byte %ld",
 	       file_diff(f, 4 * PG, 19));
 	p[3 * PG + 1] = '!';
-	CHECK(read_at(f, 3 * PG + 1, scratch, 1) == 1 && scratch[0] == '!');
-	CHECK(munmap(p, 4 * PG) == 0);
+	check(read_at(f, 3 * PG + 1, scratch, 1) == 1 && scratch[0] == '!');
+	check(munmap(p, 4 * PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -822,17 +804,17 @@ static int t_writesees(void)
 	char *p;
 	long d;
 
-	CHECK(make_file(f, 3 * PG, 20) == 0);
+	check(make_file(f, 3 * PG, 20) == 0);
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 0, 3 * PG, 20) < 0); /* every page is cached now */
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 3 * PG, 20) < 0); /* every page is cached now */
 	fill(scratch, PG - 10, PG + 20, 21);
-	CHECK(write_at(f, PG - 10, scratch, PG + 20) == 0);
+	check(write_at(f, PG - 10, scratch, PG + 20) == 0);
 	d = diff_at(p + PG - 10, PG - 10, PG + 20, 21);
-	CHECKF(d < 0, "mapping does not show write() at byte %ld", d + (long)PG - 10);
-	CHECK(diff_at(p, 0, PG - 10, 20) < 0);
-	CHECK(diff_at(p + 2 * PG + 10, 2 * PG + 10, PG - 10, 20) < 0);
-	CHECK(munmap(p, 3 * PG) == 0);
+	checkf(d < 0, "mapping does not show write() at byte %ld", d + (long)PG - 10);
+	check(diff_at(p, 0, PG - 10, 20) < 0);
+	check(diff_at(p + 2 * PG + 10, 2 * PG + 10, PG - 10, 20) < 0);
+	check(munmap(p, 3 * PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -842,17 +824,17 @@ static int t_twomaps(void)
 	const char *f = "mt_twomaps";
 	volatile char *p, *q;
 
-	CHECK(make_file(f, 2 * PG, 22) == 0);
+	check(make_file(f, 2 * PG, 22) == 0);
 	p = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
 	q = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED && q != MAP_FAILED && p != q);
+	check(p != MAP_FAILED && q != MAP_FAILED && p != q);
 	p[5] = 'x';
-	CHECK(q[5] == 'x');
+	check(q[5] == 'x');
 	q[PG + 1] = 'y';
-	CHECK(p[PG + 1] == 'y');
-	CHECK(munmap((void *)p, 2 * PG) == 0);
-	CHECK(q[5] == 'x');
-	CHECK(munmap((void *)q, 2 * PG) == 0);
+	check(p[PG + 1] == 'y');
+	check(munmap((void *)p, 2 * PG) == 0);
+	check(q[5] == 'x');
+	check(munmap((void *)q, 2 * PG) == 0);
 	unlink(f);
 	return 0;
 }
@@ -862,14 +844,14 @@ static int t_offset(void)
 	const char *f = "mt_offset";
 	char *p, c;
 
-	CHECK(make_file(f, 6 * PG, 23) == 0);
+	check(make_file(f, 6 * PG, 23) == 0);
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_SHARED, 2 * PG);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 2 * PG, 3 * PG, 23) < 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, 2 * PG, 3 * PG, 23) < 0);
 	p[PG + 10] = '#';
-	CHECK(munmap(p, 3 * PG) == 0);
-	CHECK(read_at(f, 3 * PG + 10, &c, 1) == 1 && c == '#');
-	CHECK(file_diff(f, 3 * PG + 10, 23) == -1);
+	check(munmap(p, 3 * PG) == 0);
+	check(read_at(f, 3 * PG + 10, &c, 1) == 1 && c == '#');
+	check(file_diff(f, 3 * PG + 10, 23) == -1);
 	unlink(f);
 	return 0;
 }
@@ -883,31 +865,31 @@ static int t_pageout(void)
 	char *p;
 	char c;
 
-	CHECK(make_file(f, 10 * PG, 24) == 0);
+	check(make_file(f, 10 * PG, 24) == 0);
 	p = map_path(f, O_RDWR, 10 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 0, 10 * PG, 24) < 0); /* loads only: nothing is dirty */
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 10 * PG, 24) < 0); /* loads only: nothing is dirty */
 	a = stats();
 	p[1 * PG + 3] = 'a';
 	p[4 * PG + 4] = 'b';
 	p[7 * PG + 5] = 'c';
 	p[7 * PG + 6] = 'd';
-	CHECK(msync(p, 10 * PG, MS_SYNC) == 0);
+	check(msync(p, 10 * PG, MS_SYNC) == 0);
 	b = stats();
-	CHECKF(b.pageout - a.pageout == 3, "3 pages stored to, %lu written back",
+	checkf(b.pageout - a.pageout == 3, "3 pages stored to, %lu written back",
 	       b.pageout - a.pageout);
-	CHECK(read_at(f, 7 * PG + 5, scratch, 2) == 2 && scratch[0] == 'c' && scratch[1] == 'd');
+	check(read_at(f, 7 * PG + 5, scratch, 2) == 2 && scratch[0] == 'c' && scratch[1] == 'd');
 	/* Nothing stored since: nothing to write. */
-	CHECK(msync(p, 10 * PG, MS_SYNC) == 0);
+	check(msync(p, 10 * PG, MS_SYNC) == 0);
 	a = stats();
-	CHECKF(a.pageout == b.pageout, "clean pages written again: %lu", a.pageout - b.pageout);
+	checkf(a.pageout == b.pageout, "clean pages written again: %lu", a.pageout - b.pageout);
 	p[9 * PG] = 'e';
-	CHECK(munmap(p, 10 * PG) == 0);
+	check(munmap(p, 10 * PG) == 0);
 	b = stats();
-	CHECKF(b.pageout - a.pageout == 1, "1 page stored to, %lu written back at munmap",
+	checkf(b.pageout - a.pageout == 1, "1 page stored to, %lu written back at munmap",
 	       b.pageout - a.pageout);
-	CHECK(read_at(f, 9 * PG, &c, 1) == 1 && c == 'e');
-	CHECK(file_size(f) == (long)(10 * PG));
+	check(read_at(f, 9 * PG, &c, 1) == 1 && c == 'e');
+	check(file_size(f) == (long)(10 * PG));
 	unlink(f);
 	return 0;
 }
@@ -918,7 +900,7 @@ static int t_exitwb(void)
 	struct vmstat a, b;
 	int pid, st = 1;
 
-	CHECK(make_file(f, 4 * PG, 25) == 0);
+	check(make_file(f, 4 * PG, 25) == 0);
 	a = stats();
 	pid = fork();
 	if (pid == 0) {
@@ -928,14 +910,14 @@ static int t_exitwb(void)
 		fill(p, 0, 3 * PG, 26); /* the last page stays clean */
 		exit(0);                /* no msync, no munmap */
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid && st == 0);
+	check(pid > 0);
+	check(wait(&st) == pid && st == 0);
 	b = stats();
-	CHECKF(b.pageout - a.pageout == 3, "3 pages stored to, %lu written back at exit",
+	checkf(b.pageout - a.pageout == 3, "3 pages stored to, %lu written back at exit",
 	       b.pageout - a.pageout);
-	CHECK(file_diff(f, 3 * PG, 26) == -1);
-	CHECK(read_at(f, 3 * PG, scratch, (int)PG) == (int)PG);
-	CHECK(diff_at(scratch, 3 * PG, PG, 25) < 0);
+	check(file_diff(f, 3 * PG, 26) == -1);
+	check(read_at(f, 3 * PG, scratch, (int)PG) == (int)PG);
+	check(diff_at(scratch, 3 * PG, PG, 25) < 0);
 	unlink(f);
 	return 0;
 }
@@ -945,7 +927,7 @@ static int t_execwb(void)
 	const char *f = "mt_execwb";
 	int pid, st = 1;
 
-	CHECK(make_file(f, 3 * PG, 27) == 0);
+	check(make_file(f, 3 * PG, 27) == 0);
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = {"mmaptest", "--check", (char *)f, "3", "28", 0};
@@ -957,9 +939,9 @@ static int t_execwb(void)
 		exec(self_path, argv);
 		exit(3);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "the exec'd check exited with %d", st);
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "the exec'd check exited with %d", st);
 	unlink(f);
 	return 0;
 }
@@ -969,15 +951,15 @@ static int t_munmapfile(void)
 	const char *f = "mt_munmapfile";
 	char *p;
 
-	CHECK(make_file(f, 4 * PG, 29) == 0);
+	check(make_file(f, 4 * PG, 29) == 0);
 	p = map_path(f, O_RDWR, 4 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	fill(p, 0, 4 * PG, 30);
-	CHECK(munmap(p + PG, 2 * PG) == 0);
-	CHECK(read_at(f, PG, scratch, 2 * PG) == 2 * PG);
-	CHECK(diff_at(scratch, PG, 2 * PG, 30) < 0);
-	CHECK(munmap(p, PG) == 0 && munmap(p + 3 * PG, PG) == 0);
-	CHECK(file_diff(f, 4 * PG, 30) == -1);
+	check(munmap(p + PG, 2 * PG) == 0);
+	check(read_at(f, PG, scratch, 2 * PG) == 2 * PG);
+	check(diff_at(scratch, PG, 2 * PG, 30) < 0);
+	check(munmap(p, PG) == 0 && munmap(p + 3 * PG, PG) == 0);
+	check(file_diff(f, 4 * PG, 30) == -1);
 	unlink(f);
 	return 0;
 }
@@ -988,26 +970,26 @@ static int t_syscallbuf(void)
 	int fd;
 	char *p, *q;
 
-	CHECK(make_file(fa, 2 * PG, 31) == 0);
-	CHECK(make_file(fb, 2 * PG, 32) == 0);
+	check(make_file(fa, 2 * PG, 31) == 0);
+	check(make_file(fb, 2 * PG, 32) == 0);
 	/* read() into a shared file mapping nobody has touched yet. */
 	p = map_path(fa, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	fd = open(fb, O_RDONLY);
-	CHECK(fd >= 0);
-	CHECK(read(fd, p, 2 * PG) == 2 * PG);
+	check(fd >= 0);
+	check(read(fd, p, 2 * PG) == 2 * PG);
 	close(fd);
-	CHECK(munmap(p, 2 * PG) == 0);
-	CHECK(file_diff(fa, 2 * PG, 32) == -1);
+	check(munmap(p, 2 * PG) == 0);
+	check(file_diff(fa, 2 * PG, 32) == -1);
 	/* write() from an untouched anonymous mapping writes zeros. */
 	q = map_anon(2 * PG, RW);
-	CHECK(q != MAP_FAILED);
+	check(q != MAP_FAILED);
 	fd = open(fc, O_CREATE | O_TRUNC | O_RDWR);
-	CHECK(fd >= 0);
-	CHECK(write(fd, q, 2 * PG) == 2 * PG);
+	check(fd >= 0);
+	check(write(fd, q, 2 * PG) == 2 * PG);
 	close(fd);
-	CHECK(read_at(fc, 0, scratch, 2 * PG) == 2 * PG && is_zero(scratch, 2 * PG));
-	CHECK(munmap(q, 2 * PG) == 0);
+	check(read_at(fc, 0, scratch, 2 * PG) == 2 * PG && is_zero(scratch, 2 * PG));
+	check(munmap(q, 2 * PG) == 0);
 	unlink(fa);
 	unlink(fb);
 	unlink(fc);
@@ -1023,16 +1005,16 @@ static int t_privcow(void)
 	int pid, st = 1;
 	char *p;
 
-	CHECK(make_file(f, 3 * PG, 33) == 0);
+	check(make_file(f, 3 * PG, 33) == 0);
 	a = stats();
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_PRIVATE, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(diff_at(p, 0, 3 * PG, 33) < 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 3 * PG, 33) < 0);
 	fill(p, 0, PG, 34);
 	p[2 * PG + 9] = '*';
-	CHECK(diff_at(p, 0, PG, 34) < 0 && p[2 * PG + 9] == '*');
+	check(diff_at(p, 0, PG, 34) < 0 && p[2 * PG + 9] == '*');
 	/* Neither read() nor another process's shared mapping sees the copies. */
-	CHECK(file_diff(f, 3 * PG, 33) == -1);
+	check(file_diff(f, 3 * PG, 33) == -1);
 	pid = fork();
 	if (pid == 0) {
 		char *q = map_path(f, O_RDONLY, 3 * PG, PROT_READ, MAP_SHARED, 0);
@@ -1040,14 +1022,14 @@ static int t_privcow(void)
 			exit(2);
 		exit(diff_at(q, 0, 3 * PG, 33) < 0 ? 0 : 3);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "a shared mapping in another process saw private stores (%d)", st);
-	CHECK(msync(p, 3 * PG, MS_SYNC) == 0);
-	CHECK(munmap(p, 3 * PG) == 0);
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "a shared mapping in another process saw private stores (%d)", st);
+	check(msync(p, 3 * PG, MS_SYNC) == 0);
+	check(munmap(p, 3 * PG) == 0);
 	b = stats();
-	CHECKF(b.pageout == a.pageout, "private pages written back: %lu", b.pageout - a.pageout);
-	CHECK(file_diff(f, 3 * PG, 33) == -1);
+	checkf(b.pageout == a.pageout, "private pages written back: %lu", b.pageout - a.pageout);
+	check(file_diff(f, 3 * PG, 33) == -1);
 	unlink(f);
 	return 0;
 }
@@ -1058,20 +1040,20 @@ static int t_privlater(void)
 	char *p;
 	long d;
 
-	CHECK(make_file(f, 3 * PG, 35) == 0);
+	check(make_file(f, 3 * PG, 35) == 0);
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_PRIVATE, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(p[10] == (char)pat(10, 35));   /* page 0: loaded, never stored to */
+	check(p != MAP_FAILED);
+	check(p[10] == (char)pat(10, 35));   /* page 0: loaded, never stored to */
 	p[PG + 10] = '@';                     /* page 1: a private copy now */
 	fill(scratch, 0, 3 * PG, 36);        /* page 2: never touched */
-	CHECK(write_at(f, 0, scratch, 3 * PG) == 0);
+	check(write_at(f, 0, scratch, 3 * PG) == 0);
 	d = diff_at(p, 0, PG, 36);
-	CHECKF(d < 0, "loaded page does not show a later write() at byte %ld", d);
-	CHECK(diff_at(p + 2 * PG, 2 * PG, PG, 36) < 0);
-	CHECK(p[PG + 10] == '@');
-	CHECK(diff_at(p + PG, PG, 10, 35) < 0);
-	CHECK(munmap(p, 3 * PG) == 0);
-	CHECK(file_diff(f, 3 * PG, 36) == -1);
+	checkf(d < 0, "loaded page does not show a later write() at byte %ld", d);
+	check(diff_at(p + 2 * PG, 2 * PG, PG, 36) < 0);
+	check(p[PG + 10] == '@');
+	check(diff_at(p + PG, PG, 10, 35) < 0);
+	check(munmap(p, 3 * PG) == 0);
+	check(file_diff(f, 3 * PG, 36) == -1);
 	unlink(f);
 	return 0;
 }
@@ -1083,13 +1065,13 @@ static int t_privfork(void)
 	volatile char *p, *q;
 	char c;
 
-	CHECK(make_file(f, 2 * PG, 37) == 0);
+	check(make_file(f, 2 * PG, 37) == 0);
 	p = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_PRIVATE, 0);
 	q = (volatile char *)map_anon(2 * PG, RW);
-	CHECK(p != MAP_FAILED && q != MAP_FAILED);
+	check(p != MAP_FAILED && q != MAP_FAILED);
 	p[0] = 'a';
 	q[0] = 'a';
-	CHECK(pipe(c2p) == 0 && pipe(p2c) == 0);
+	check(pipe(c2p) == 0 && pipe(p2c) == 0);
 	pid = fork();
 	if (pid == 0) {
 		if (p[0] != 'a' || q[0] != 'a')
@@ -1102,19 +1084,19 @@ static int t_privfork(void)
 			exit(3);
 		exit(p[0] == 'c' && p[1] == (char)pat(1, 37) && q[0] == 'c' && q[1] == 0 ? 0 : 4);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(c2p[1]);
 	close(p2c[0]);
-	CHECK(read(c2p[0], &c, 1) == 1);
-	CHECK(p[0] == 'a' && q[0] == 'a' && p[PG] == (char)pat(PG, 37));
+	check(read(c2p[0], &c, 1) == 1);
+	check(p[0] == 'a' && q[0] == 'a' && p[PG] == (char)pat(PG, 37));
 	p[1] = 'p';
 	q[1] = 'p';
 	write(p2c[1], "y", 1);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(p[0] == 'a' && p[PG] == (char)pat(PG, 37));
-	CHECK(munmap((void *)p, 2 * PG) == 0 && munmap((void *)q, 2 * PG) == 0);
-	CHECK(file_diff(f, 2 * PG, 37) == -1);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(p[0] == 'a' && p[PG] == (char)pat(PG, 37));
+	check(munmap((void *)p, 2 * PG) == 0 && munmap((void *)q, 2 * PG) == 0);
+	check(file_diff(f, 2 * PG, 37) == -1);
 	unlink(f);
 	return 0;
 }
@@ -1136,15 +1118,15 @@ static int t_munmaphead(void)
 	int vc = vmacount(), st;
 	char *p = filled_anon(4, 40);
 
-	CHECK(p != MAP_FAILED);
-	CHECK(vmacount() == vc + 1);
-	CHECK(munmap(p, PG) == 0);
-	CHECK(vmacount() == vc + 1);
-	CHECK(diff_at(p + PG, PG, 3 * PG, 40) < 0);
+	check(p != MAP_FAILED);
+	check(vmacount() == vc + 1);
+	check(munmap(p, PG) == 0);
+	check(vmacount() == vc + 1);
+	check(diff_at(p + PG, PG, 3 * PG, 40) < 0);
 	st = touch_status((uint64)p, 0);
-	CHECKF(st == -1, "load from an unmapped page: status %d", st);
-	CHECK(munmap(p + PG, 3 * PG) == 0);
-	CHECK(vmacount() == vc);
+	checkf(st == -1, "load from an unmapped page: status %d", st);
+	check(munmap(p + PG, 3 * PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1153,14 +1135,14 @@ static int t_munmaptail(void)
 	int vc = vmacount(), st;
 	char *p = filled_anon(4, 41);
 
-	CHECK(p != MAP_FAILED);
-	CHECK(munmap(p + 3 * PG, PG) == 0);
-	CHECK(vmacount() == vc + 1);
-	CHECK(diff_at(p, 0, 3 * PG, 41) < 0);
+	check(p != MAP_FAILED);
+	check(munmap(p + 3 * PG, PG) == 0);
+	check(vmacount() == vc + 1);
+	check(diff_at(p, 0, 3 * PG, 41) < 0);
 	st = touch_status((uint64)p + 3 * PG, 1);
-	CHECKF(st == -1, "store to an unmapped page: status %d", st);
-	CHECK(munmap(p, 3 * PG) == 0);
-	CHECK(vmacount() == vc);
+	checkf(st == -1, "store to an unmapped page: status %d", st);
+	check(munmap(p, 3 * PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1169,17 +1151,17 @@ static int t_munmapmiddle(void)
 	int vc = vmacount(), st;
 	char *p = filled_anon(5, 42);
 
-	CHECK(p != MAP_FAILED);
-	CHECK(vmacount() == vc + 1);
-	CHECK(munmap(p + 2 * PG, PG) == 0);
-	CHECKF(vmacount() == vc + 2, "one region split in two: vmacount %d -> %d", vc + 1,
+	check(p != MAP_FAILED);
+	check(vmacount() == vc + 1);
+	check(munmap(p + 2 * PG, PG) == 0);
+	checkf(vmacount() == vc + 2, "one region split in two: vmacount %d -> %d", vc + 1,
 	       vmacount());
-	CHECK(diff_at(p, 0, 2 * PG, 42) < 0);
-	CHECK(diff_at(p + 3 * PG, 3 * PG, 2 * PG, 42) < 0);
+	check(diff_at(p, 0, 2 * PG, 42) < 0);
+	check(diff_at(p + 3 * PG, 3 * PG, 2 * PG, 42) < 0);
 	st = touch_status((uint64)p + 2 * PG, 0);
-	CHECKF(st == -1, "load from the hole: status %d", st);
-	CHECK(munmap(p, 5 * PG) == 0);
-	CHECK(vmacount() == vc);
+	checkf(st == -1, "load from the hole: status %d", st);
+	check(munmap(p, 5 * PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1188,30 +1170,30 @@ static int t_munmapmulti(void)
 	int vc = vmacount(), st;
 	char *x = (char *)FREE_VA;
 
-	CHECK(mmap(x, PG, RW, ANON | MAP_FIXED, -1, 0) == x);
-	CHECK(mmap(x + 2 * PG, 2 * PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 2 * PG);
-	CHECK(mmap(x + 5 * PG, PG, RW, ANON | MAP_FIXED, -1, 0) == x + 5 * PG);
-	CHECK(vmacount() == vc + 3);
+	check(mmap(x, PG, RW, ANON | MAP_FIXED, -1, 0) == x);
+	check(mmap(x + 2 * PG, 2 * PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 2 * PG);
+	check(mmap(x + 5 * PG, PG, RW, ANON | MAP_FIXED, -1, 0) == x + 5 * PG);
+	check(vmacount() == vc + 3);
 	x[0] = 1;
 	x[5 * PG] = 2;
-	CHECK(munmap(x, 8 * PG) == 0);
-	CHECK(vmacount() == vc);
+	check(munmap(x, 8 * PG) == 0);
+	check(vmacount() == vc);
 	st = touch_status(FREE_VA + 2 * PG, 0);
-	CHECKF(st == -1, "load after munmap: status %d", st);
+	checkf(st == -1, "load after munmap: status %d", st);
 	st = touch_status(FREE_VA + 5 * PG, 0);
-	CHECKF(st == -1, "load after munmap: status %d", st);
+	checkf(st == -1, "load after munmap: status %d", st);
 	/* The tail of one region and the head of the next. */
-	CHECK(mmap(x, 3 * PG, RW, ANON | MAP_FIXED, -1, 0) == x);
-	CHECK(mmap(x + 3 * PG, 3 * PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 3 * PG);
+	check(mmap(x, 3 * PG, RW, ANON | MAP_FIXED, -1, 0) == x);
+	check(mmap(x + 3 * PG, 3 * PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 3 * PG);
 	x[PG] = 5;
-	CHECK(vmacount() == vc + 2);
-	CHECK(munmap(x + 2 * PG, 2 * PG) == 0);
-	CHECK(vmacount() == vc + 2);
-	CHECK(x[PG] == 5 && x[4 * PG] == 0);
+	check(vmacount() == vc + 2);
+	check(munmap(x + 2 * PG, 2 * PG) == 0);
+	check(vmacount() == vc + 2);
+	check(x[PG] == 5 && x[4 * PG] == 0);
 	st = touch_status(FREE_VA + 3 * PG, 0);
-	CHECKF(st == -1, "load after munmap: status %d", st);
-	CHECK(munmap(x, 6 * PG) == 0);
-	CHECK(vmacount() == vc);
+	checkf(st == -1, "load after munmap: status %d", st);
+	check(munmap(x, 6 * PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1219,9 +1201,9 @@ static int t_munmapnothing(void)
 {
 	int vc = vmacount();
 
-	CHECK(munmap((void *)FREE_VA, 4 * PG) == 0);
-	CHECK(munmap((void *)(FREE_VA + 64 * PG), PG) == 0);
-	CHECK(vmacount() == vc);
+	check(munmap((void *)FREE_VA, 4 * PG) == 0);
+	check(munmap((void *)(FREE_VA + 64 * PG), PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1230,13 +1212,13 @@ static int t_munmapbad(void)
 	int vc = vmacount();
 	char *p = filled_anon(2, 43);
 
-	CHECK(p != MAP_FAILED);
-	CHECK(munmap(p + 1, PG) == -1);
-	CHECK(munmap(p + PG - 8, PG) == -1);
-	CHECK(munmap(p, 0) == -1);
-	CHECK(vmacount() == vc + 1);
-	CHECK(diff_at(p, 0, 2 * PG, 43) < 0);
-	CHECK(munmap(p, 2 * PG) == 0);
+	check(p != MAP_FAILED);
+	check(munmap(p + 1, PG) == -1);
+	check(munmap(p + PG - 8, PG) == -1);
+	check(munmap(p, 0) == -1);
+	check(vmacount() == vc + 1);
+	check(diff_at(p, 0, 2 * PG, 43) < 0);
+	check(munmap(p, 2 * PG) == 0);
 	return 0;
 }
 
@@ -1246,16 +1228,16 @@ static int t_munmapheap(void)
 	volatile char *lp = &local;
 	uint64 hp = PGROUNDUP((uint64)h), sp = PGROUNDDOWN((uint64)lp);
 
-	CHECK(h != SBRK_ERROR);
+	check(h != SBRK_ERROR);
 	memset(h, 'h', 3 * PG);
-	CHECK(munmap((void *)hp, PG) == -1);
-	CHECK(munmap((void *)PGROUNDDOWN((uint64)h), 2 * PG) == -1);
-	CHECK(h[PG] == 'h' && h[3 * PG - 1] == 'h');
-	CHECK(munmap((void *)sp, PG) == -1);
-	CHECK(munmap((void *)(STACK_TOP - PG), PG) == -1);
-	CHECK(*lp == 's');
+	check(munmap((void *)hp, PG) == -1);
+	check(munmap((void *)PGROUNDDOWN((uint64)h), 2 * PG) == -1);
+	check(h[PG] == 'h' && h[3 * PG - 1] == 'h');
+	check(munmap((void *)sp, PG) == -1);
+	check(munmap((void *)(STACK_TOP - PG), PG) == -1);
+	check(*lp == 's');
 	*lp = 't';
-	CHECK(local == 't');
+	check(local == 't');
 	return 0;
 }
 
@@ -1267,12 +1249,12 @@ static int t_forkinherit(void)
 	volatile char *a, *b, *c, *d;
 	int vc, pid, st = 1;
 
-	CHECK(make_file(f, 2 * PG, 44) == 0);
+	check(make_file(f, 2 * PG, 44) == 0);
 	a = (volatile char *)filled_anon(2, 45);
 	b = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
 	c = (volatile char *)map_path(f, O_RDWR, 2 * PG, RW, MAP_PRIVATE, 0);
 	d = (volatile char *)mmap(0, PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(a != MAP_FAILED && b != MAP_FAILED && c != MAP_FAILED && d != MAP_FAILED);
+	check(a != MAP_FAILED && b != MAP_FAILED && c != MAP_FAILED && d != MAP_FAILED);
 	c[3] = 'c';
 	vc = vmacount();
 	pid = fork();
@@ -1289,16 +1271,16 @@ static int t_forkinherit(void)
 		d[0] = 'w';
 		exit(0);
 	}
-	CHECK(pid > 0);
-	CHECK(wait(&st) == pid);
-	CHECKF(st == 0, "child status %d", st);
-	CHECK(a[0] == (char)pat(0, 45));
-	CHECK(b[0] == 'y');
-	CHECK(c[0] == (char)pat(0, 44) && c[3] == 'c');
-	CHECK(d[0] == 'w');
-	CHECK(munmap((void *)b, 2 * PG) == 0);
-	CHECK(munmap((void *)c, 2 * PG) == 0);
-	CHECK(read_at(f, 0, scratch, 1) == 1 && scratch[0] == 'y');
+	check(pid > 0);
+	check(wait(&st) == pid);
+	checkf(st == 0, "child status %d", st);
+	check(a[0] == (char)pat(0, 45));
+	check(b[0] == 'y');
+	check(c[0] == (char)pat(0, 44) && c[3] == 'c');
+	check(d[0] == 'w');
+	check(munmap((void *)b, 2 * PG) == 0);
+	check(munmap((void *)c, 2 * PG) == 0);
+	check(read_at(f, 0, scratch, 1) == 1 && scratch[0] == 'y');
 	unlink(f);
 	return 0;
 }
@@ -1340,11 +1322,11 @@ static int t_execclean(void)
 	const char *f = "mt_execclean";
 	int fresh, after;
 
-	CHECK(make_file(f, PG, 46) == 0);
+	check(make_file(f, PG, 46) == 0);
 	fresh = vmacount_after_exec(0, f);
 	after = vmacount_after_exec(6, f);
-	CHECKF(fresh > 0, "fresh program reported %d regions", fresh);
-	CHECKF(after == fresh, "%d regions after exec from a process with mappings, %d fresh",
+	checkf(fresh > 0, "fresh program reported %d regions", fresh);
+	checkf(after == fresh, "%d regions after exec from a process with mappings, %d fresh",
 	       after, fresh);
 	unlink(f);
 	return 0;
@@ -1362,16 +1344,16 @@ static int t_manymaps(void)
 	for (i = 0; i < NMAPS; i++) {
 		/* Alternating protection keeps neighbours from merging. */
 		maps[i] = map_anon(PG, i % 2 ? PROT_READ : RW);
-		CHECKF(maps[i] != MAP_FAILED, "mapping %d failed", i);
+		checkf(maps[i] != MAP_FAILED, "mapping %d failed", i);
 	}
-	CHECKF(vmacount() == vc + NMAPS, "vmacount %d, expected %d", vmacount(), vc + NMAPS);
+	checkf(vmacount() == vc + NMAPS, "vmacount %d, expected %d", vmacount(), vc + NMAPS);
 	for (i = 0; i < NMAPS; i += 2)
 		*(int *)maps[i] = i;
 	for (i = 0; i < NMAPS; i++)
-		CHECK(*(int *)maps[i] == (i % 2 ? 0 : i));
+		check(*(int *)maps[i] == (i % 2 ? 0 : i));
 	for (i = 0; i < NMAPS; i++)
-		CHECK(munmap(maps[i], PG) == 0);
-	CHECK(vmacount() == vc);
+		check(munmap(maps[i], PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1397,11 +1379,11 @@ static int t_bigfile(void)
 	char *p;
 
 	t0 = uptime_ns();
-	CHECK(make_file(f, BIG, 47) == 0);
-	CHECK(file_size(f) == (long)BIG);
+	check(make_file(f, BIG, 47) == 0);
+	check(file_size(f) == (long)BIG);
 	t1 = uptime_ns();
 	p = map_path(f, O_RDWR, BIG, RW, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	for (pg = 0; pg < BIG / PG; pg++) {
 		char *page = p + pg * PG;
 		uint64 spot = (pg * 37 % 256) * 16;
@@ -1411,15 +1393,15 @@ static int t_bigfile(void)
 			page[spot + i] = (char)(pg ^ i ^ 0x5a);
 	}
 	t2 = uptime_ns();
-	CHECK(munmap(p, BIG) == 0);
+	check(munmap(p, BIG) == 0);
 	t3 = uptime_ns();
-	CHECK(file_size(f) == (long)BIG);
+	check(file_size(f) == (long)BIG);
 	fd = open(f, O_RDONLY);
-	CHECK(fd >= 0);
+	check(fd >= 0);
 	for (off = 0; off < BIG; off += sizeof(scratch)) {
-		CHECK(read(fd, scratch, sizeof(scratch)) == sizeof(scratch));
+		check(read(fd, scratch, sizeof(scratch)) == sizeof(scratch));
 		for (i = 0; i < sizeof(scratch); i++)
-			CHECKF(scratch[i] == big_byte(off + i), "byte %lu differs", off + i);
+			checkf(scratch[i] == big_byte(off + i), "byte %lu differs", off + i);
 	}
 	close(fd);
 	t4 = uptime_ns();
@@ -1440,20 +1422,20 @@ static int t_anonzero(void)
 
 	a = stats();
 	p = map_anon(16 * PG, RW);
-	CHECK(p != MAP_FAILED);
-	CHECK(is_zero(p, 16 * PG));
+	check(p != MAP_FAILED);
+	check(is_zero(p, 16 * PG));
 	b = stats();
-	CHECKF(b.zero_fills - a.zero_fills >= 16, "16 pages touched, %lu zero-filled",
+	checkf(b.zero_fills - a.zero_fills >= 16, "16 pages touched, %lu zero-filled",
 	       b.zero_fills - a.zero_fills);
-	CHECK(b.pagein == a.pagein);
+	check(b.pagein == a.pagein);
 	fill(p, 0, 16 * PG, 49);
-	CHECK(diff_at(p, 0, 16 * PG, 49) < 0);
-	CHECK(munmap(p, 16 * PG) == 0);
+	check(diff_at(p, 0, 16 * PG, 49) < 0);
+	check(munmap(p, 16 * PG) == 0);
 	/* Recycled frames come back zeroed. */
 	p = map_anon(16 * PG, RW);
-	CHECK(p != MAP_FAILED);
-	CHECK(is_zero(p, 16 * PG));
-	CHECK(munmap(p, 16 * PG) == 0);
+	check(p != MAP_FAILED);
+	check(is_zero(p, 16 * PG));
+	check(munmap(p, 16 * PG) == 0);
 	return 0;
 }
 
@@ -1464,9 +1446,9 @@ static int t_anonshared(void)
 	char c;
 
 	cnt = mmap(0, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(cnt != MAP_FAILED);
-	CHECK(cnt[0] == 0 && cnt[PG / sizeof(int)] == 0);
-	CHECK(pipe(c2p) == 0);
+	check(cnt != MAP_FAILED);
+	check(cnt[0] == 0 && cnt[PG / sizeof(int)] == 0);
+	check(pipe(c2p) == 0);
 	pid = fork();
 	if (pid == 0) {
 		for (i = 0; i < 500; i++)
@@ -1475,15 +1457,15 @@ static int t_anonshared(void)
 		write(c2p[1], "x", 1);
 		exit(0);
 	}
-	CHECK(pid > 0);
+	check(pid > 0);
 	close(c2p[1]);
 	for (i = 0; i < 500; i++)
 		__atomic_fetch_add(&cnt[0], 1, __ATOMIC_SEQ_CST);
-	CHECK(read(c2p[0], &c, 1) == 1);
-	CHECK(cnt[PG / sizeof(int)] == 77);
-	CHECK(wait(&st) == pid && st == 0);
-	CHECKF(cnt[0] == 1000, "counter is %d, expected 1000", cnt[0]);
-	CHECK(munmap((void *)cnt, 2 * PG) == 0);
+	check(read(c2p[0], &c, 1) == 1);
+	check(cnt[PG / sizeof(int)] == 77);
+	check(wait(&st) == pid && st == 0);
+	checkf(cnt[0] == 1000, "counter is %d, expected 1000", cnt[0]);
+	check(munmap((void *)cnt, 2 * PG) == 0);
 	return 0;
 }
 
@@ -1495,14 +1477,14 @@ static int t_fixedexact(void)
 	int vc = vmacount();
 
 	p = mmap(want, 3 * PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECKF(p == want, "MAP_FIXED at 0x%lx gave 0x%lx", (uint64)want, (uint64)p);
-	CHECK(vmacount() == vc + 1);
+	checkf(p == want, "MAP_FIXED at 0x%lx gave 0x%lx", (uint64)want, (uint64)p);
+	check(vmacount() == vc + 1);
 	p[0] = 1;
 	p[3 * PG - 1] = 2;
-	CHECK(*at(FREE_VA + 7 * PG) == 1);
-	CHECK(touch_status(FREE_VA + 10 * PG, 0) == -1);
-	CHECK(touch_status(FREE_VA + 6 * PG, 0) == -1);
-	CHECK(munmap(p, 3 * PG) == 0);
+	check(*at(FREE_VA + 7 * PG) == 1);
+	check(touch_status(FREE_VA + 10 * PG, 0) == -1);
+	check(touch_status(FREE_VA + 6 * PG, 0) == -1);
+	check(munmap(p, 3 * PG) == 0);
 	return 0;
 }
 
@@ -1512,30 +1494,30 @@ static int t_fixedreplace(void)
 	char *p, *q;
 	int vc = vmacount();
 
-	CHECK(make_file(f, 2 * PG, 50) == 0);
+	check(make_file(f, 2 * PG, 50) == 0);
 	p = map_anon(4 * PG, RW);
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	memset(p, 'a', 4 * PG);
 	/* A file over the middle two pages. */
 	{
 		int fd = open(f, O_RDWR);
-		CHECK(fd >= 0);
+		check(fd >= 0);
 		q = mmap(p + PG, 2 * PG, RW, MAP_SHARED | MAP_FIXED, fd, 0);
 		close(fd);
 	}
-	CHECK(q == p + PG);
-	CHECK(vmacount() == vc + 3);
-	CHECK(p[0] == 'a' && p[PG - 1] == 'a' && p[3 * PG] == 'a');
-	CHECK(diff_at(p + PG, 0, 2 * PG, 50) < 0);
+	check(q == p + PG);
+	check(vmacount() == vc + 3);
+	check(p[0] == 'a' && p[PG - 1] == 'a' && p[3 * PG] == 'a');
+	check(diff_at(p + PG, 0, 2 * PG, 50) < 0);
 	/* Fresh anonymous memory over part of the file mapping: the old contents are gone. */
 	q = mmap(p + 2 * PG, PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECK(q == p + 2 * PG);
-	CHECK(is_zero(q, PG));
-	CHECK(diff_at(p + PG, 0, PG, 50) < 0);
-	CHECK(p[3 * PG] == 'a');
-	CHECK(munmap(p, 4 * PG) == 0);
-	CHECK(vmacount() == vc);
-	CHECK(file_diff(f, 2 * PG, 50) == -1);
+	check(q == p + 2 * PG);
+	check(is_zero(q, PG));
+	check(diff_at(p + PG, 0, PG, 50) < 0);
+	check(p[3 * PG] == 'a');
+	check(munmap(p, 4 * PG) == 0);
+	check(vmacount() == vc);
+	check(file_diff(f, 2 * PG, 50) == -1);
 	unlink(f);
 	return 0;
 }
@@ -1546,17 +1528,17 @@ static int t_fixedheapstack(void)
 	volatile char *lp = &local;
 	uint64 hb = PGROUNDDOWN((uint64)h);
 
-	CHECK(h != SBRK_ERROR);
+	check(h != SBRK_ERROR);
 	memset(h, 'h', 2 * PG);
 	MMAP_FAILS(hb, PG, RW, ANON | MAP_FIXED, -1, 0);
 	MMAP_FAILS(hb + PG, 4 * PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECK(h[0] == 'h' && h[2 * PG - 1] == 'h');
+	check(h[0] == 'h' && h[2 * PG - 1] == 'h');
 	MMAP_FAILS(STACK_TOP - PG, PG, RW, ANON | MAP_FIXED, -1, 0);
 	MMAP_FAILS(PGROUNDDOWN((uint64)lp), PG, RW, ANON | MAP_FIXED, -1, 0);
 	MMAP_FAILS(STACK_TOP - 16 * PG, 4 * PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECK(*lp == 'l');
+	check(*lp == 'l');
 	*lp = 'm';
-	CHECK(local == 'm');
+	check(local == 'm');
 	return 0;
 }
 
@@ -1567,22 +1549,22 @@ static int t_mprotsplit(void)
 	char *p = filled_anon(4, 51);
 	int vc;
 
-	CHECK(p != MAP_FAILED);
+	check(p != MAP_FAILED);
 	vc = vmacount();
-	CHECK(mprotect(p + PG, PG, PROT_READ) == 0);
-	CHECKF(vmacount() == vc + 2, "middle page protected: vmacount %d -> %d", vc,
+	check(mprotect(p + PG, PG, PROT_READ) == 0);
+	checkf(vmacount() == vc + 2, "middle page protected: vmacount %d -> %d", vc,
 	       vmacount());
-	CHECK(mprotect(p + PG, PG, RW) == 0);
-	CHECKF(vmacount() == vc, "protection restored: vmacount %d, was %d", vmacount(), vc);
-	CHECK(mprotect(p, PG, PROT_READ) == 0);
-	CHECK(vmacount() == vc + 1);
-	CHECK(mprotect(p + 3 * PG, PG, PROT_READ) == 0);
-	CHECK(vmacount() == vc + 2);
-	CHECK(mprotect(p, 4 * PG, RW) == 0);
-	CHECK(vmacount() == vc);
-	CHECK(diff_at(p, 0, 4 * PG, 51) < 0);
-	CHECK(mprotect(p + 1, PG, PROT_READ) == -1);
-	CHECK(munmap(p, 4 * PG) == 0);
+	check(mprotect(p + PG, PG, RW) == 0);
+	checkf(vmacount() == vc, "protection restored: vmacount %d, was %d", vmacount(), vc);
+	check(mprotect(p, PG, PROT_READ) == 0);
+	check(vmacount() == vc + 1);
+	check(mprotect(p + 3 * PG, PG, PROT_READ) == 0);
+	check(vmacount() == vc + 2);
+	check(mprotect(p, 4 * PG, RW) == 0);
+	check(vmacount() == vc);
+	check(diff_at(p, 0, 4 * PG, 51) < 0);
+	check(mprotect(p + 1, PG, PROT_READ) == -1);
+	check(munmap(p, 4 * PG) == 0);
 	return 0;
 }
 
@@ -1591,15 +1573,15 @@ static int t_mprotnone(void)
 	char *p = filled_anon(3, 52);
 	int st;
 
-	CHECK(p != MAP_FAILED);
-	CHECK(mprotect(p + PG, PG, PROT_NONE) == 0);
+	check(p != MAP_FAILED);
+	check(mprotect(p + PG, PG, PROT_NONE) == 0);
 	st = touch_status((uint64)p + PG + 5, 0);
-	CHECKF(st == -1, "load from PROT_NONE: status %d", st);
-	CHECK(touch_status((uint64)p + 5, 0) == 0);
-	CHECK(touch_status((uint64)p + 2 * PG, 1) == 0);
-	CHECK(mprotect(p + PG, PG, RW) == 0);
-	CHECK(diff_at(p, 0, 3 * PG, 52) < 0);
-	CHECK(munmap(p, 3 * PG) == 0);
+	checkf(st == -1, "load from PROT_NONE: status %d", st);
+	check(touch_status((uint64)p + 5, 0) == 0);
+	check(touch_status((uint64)p + 2 * PG, 1) == 0);
+	check(mprotect(p + PG, PG, RW) == 0);
+	check(diff_at(p, 0, 3 * PG, 52) < 0);
+	check(munmap(p, 3 * PG) == 0);
 	return 0;
 }
 
@@ -1608,16 +1590,16 @@ static int t_mprotro(void)
 	char *p = filled_anon(2, 53);
 	int st;
 
-	CHECK(p != MAP_FAILED);
-	CHECK(mprotect(p, 2 * PG, PROT_READ) == 0);
+	check(p != MAP_FAILED);
+	check(mprotect(p, 2 * PG, PROT_READ) == 0);
 	st = touch_status((uint64)p + PG + 1, 1);
-	CHECKF(st == -1, "store to a read-only page: status %d", st);
-	CHECK(touch_status((uint64)p + PG + 1, 0) == 0);
-	CHECK(diff_at(p, 0, 2 * PG, 53) < 0);
-	CHECK(mprotect(p, 2 * PG, RW) == 0);
+	checkf(st == -1, "store to a read-only page: status %d", st);
+	check(touch_status((uint64)p + PG + 1, 0) == 0);
+	check(diff_at(p, 0, 2 * PG, 53) < 0);
+	check(mprotect(p, 2 * PG, RW) == 0);
 	p[PG + 1] = 'w';
-	CHECK(p[PG + 1] == 'w');
-	CHECK(munmap(p, 2 * PG) == 0);
+	check(p[PG + 1] == 'w');
+	check(munmap(p, 2 * PG) == 0);
 	return 0;
 }
 
@@ -1627,23 +1609,23 @@ static int t_mprotshared(void)
 	char *p, c;
 	int st;
 
-	CHECK(make_file(f, 2 * PG, 54) == 0);
+	check(make_file(f, 2 * PG, 54) == 0);
 	p = map_path(f, O_RDONLY, 2 * PG, PROT_READ, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(mprotect(p, 2 * PG, RW) == -1);
-	CHECK(mprotect(p + PG, PG, PROT_WRITE) == -1);
-	CHECK(mprotect(p, PG, PROT_READ) == 0);
+	check(p != MAP_FAILED);
+	check(mprotect(p, 2 * PG, RW) == -1);
+	check(mprotect(p + PG, PG, PROT_WRITE) == -1);
+	check(mprotect(p, PG, PROT_READ) == 0);
 	st = touch_status((uint64)p, 1);
-	CHECKF(st == -1, "store to a read-only shared page: status %d", st);
-	CHECK(munmap(p, 2 * PG) == 0);
+	checkf(st == -1, "store to a read-only shared page: status %d", st);
+	check(munmap(p, 2 * PG) == 0);
 	/* Opened for writing: the upgrade is allowed and the store reaches the file. */
 	p = map_path(f, O_RDWR, 2 * PG, PROT_READ, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED);
-	CHECK(p[PG] == (char)pat(PG, 54));
-	CHECK(mprotect(p, 2 * PG, RW) == 0);
+	check(p != MAP_FAILED);
+	check(p[PG] == (char)pat(PG, 54));
+	check(mprotect(p, 2 * PG, RW) == 0);
 	p[PG] = '%';
-	CHECK(munmap(p, 2 * PG) == 0);
-	CHECK(read_at(f, PG, &c, 1) == 1 && c == '%');
+	check(munmap(p, 2 * PG) == 0);
+	check(read_at(f, PG, &c, 1) == 1 && c == '%');
 	unlink(f);
 	return 0;
 }
@@ -1652,14 +1634,14 @@ static int t_mprotunmapped(void)
 {
 	char *p = filled_anon(2, 55);
 
-	CHECK(p != MAP_FAILED);
-	CHECK(mprotect((void *)FREE_VA, PG, PROT_READ) == -1);
-	CHECK(mprotect((void *)FREE_VA, 16 * PG, RW) == -1);
+	check(p != MAP_FAILED);
+	check(mprotect((void *)FREE_VA, PG, PROT_READ) == -1);
+	check(mprotect((void *)FREE_VA, 16 * PG, RW) == -1);
 	/* Part mapped, part not. */
-	CHECK(munmap(p + PG, PG) == 0);
-	CHECK(mprotect(p, 2 * PG, PROT_READ) == -1);
+	check(munmap(p + PG, PG) == 0);
+	check(mprotect(p, 2 * PG, PROT_READ) == -1);
 	p[0] = 'w'; /* still writable */
-	CHECK(munmap(p, PG) == 0);
+	check(munmap(p, PG) == 0);
 	return 0;
 }
 
@@ -1668,15 +1650,15 @@ static int t_mergefixed(void)
 	char *x = (char *)FREE_VA;
 	int vc = vmacount();
 
-	CHECK(mmap(x, 2 * PG, RW, ANON | MAP_FIXED, -1, 0) == x);
-	CHECK(vmacount() == vc + 1);
-	CHECK(mmap(x + 2 * PG, 2 * PG, RW, ANON | MAP_FIXED, -1, 0) == x + 2 * PG);
-	CHECKF(vmacount() == vc + 1, "two adjacent equal regions: vmacount +%d", vmacount() - vc);
-	CHECK(mmap(x + 4 * PG, PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 4 * PG);
-	CHECK(vmacount() == vc + 2);
+	check(mmap(x, 2 * PG, RW, ANON | MAP_FIXED, -1, 0) == x);
+	check(vmacount() == vc + 1);
+	check(mmap(x + 2 * PG, 2 * PG, RW, ANON | MAP_FIXED, -1, 0) == x + 2 * PG);
+	checkf(vmacount() == vc + 1, "two adjacent equal regions: vmacount +%d", vmacount() - vc);
+	check(mmap(x + 4 * PG, PG, PROT_READ, ANON | MAP_FIXED, -1, 0) == x + 4 * PG);
+	check(vmacount() == vc + 2);
 	x[3 * PG] = 1;
-	CHECK(munmap(x, 5 * PG) == 0);
-	CHECK(vmacount() == vc);
+	check(munmap(x, 5 * PG) == 0);
+	check(vmacount() == vc);
 	return 0;
 }
 
@@ -1687,16 +1669,43 @@ static int t_mergesbrk(void)
 
 	for (i = 0; i < 100; i++) {
 		p = sbrk(4096);
-		CHECK(p != SBRK_ERROR);
+		check(p != SBRK_ERROR);
 		if (!first)
 			first = p;
 		p[0] = (char)i;
 	}
-	CHECKF(vmacount() - vc <= 1, "100 sbrk calls added %d regions", vmacount() - vc);
+	checkf(vmacount() - vc <= 1, "100 sbrk calls added %d regions", vmacount() - vc);
 	for (i = 0; i < 100; i++)
-		CHECK(first[i * 4096] == (char)i);
-	CHECK(sbrk(-100 * 4096) != SBRK_ERROR);
-	CHECK(vmacount() == vc);
+		check(first[i * 4096] == (char)i);
+	check(sbrk(-100 * 4096) != SBRK_ERROR);
+	check(vmacount() == vc);
+	return 0;
+}
+
+/* mprotect splits the heap; sbrk must still grow from its last piece and shrink them all. */
+static int t_heapprot(void)
+{
+	int vc = vmacount(), i;
+	char *base = sbrk(0), *p = sbrk(4 * 4096), *q;
+
+	check(p != SBRK_ERROR);
+	for (i = 0; i < 4 * 4096; i++)
+		p[i] = 1;
+	check(mprotect(p + 4096, 4096, PROT_READ) == 0);
+	check(vmacount() == vc + 3); /* RW | R | RW */
+	q = sbrk(3 * 4096);
+	check(q == p + 4 * 4096);
+	for (i = 0; i < 3 * 4096; i++)
+		q[i] = 2;
+	check(vmacount() == vc + 3); /* the last RW piece grew in place */
+	check(p[4096] == 1 && q[3 * 4096 - 1] == 2);
+	check(sbrk(-5 * 4096) != SBRK_ERROR);
+	check(vmacount() == vc + 2); /* the top piece is gone, the RO one is intact */
+	check(mprotect(p + 4096, 4096, PROT_READ | PROT_WRITE) == 0);
+	p[4096] = 5;
+	check(vmacount() == vc + 1); /* merged back into one heap region */
+	check(sbrk(-(int)(sbrk(0) - base)) != SBRK_ERROR);
+	check(vmacount() == vc && sbrk(0) == base);
 	return 0;
 }
 
@@ -1721,7 +1730,7 @@ static int t_stackgrow(void)
 	int want = STACK_MAX >= (8UL << 20) ? 2100 : (int)(STACK_MAX / 2048);
 	int n = deep(want);
 
-	CHECKF(n == want, "recursion %d deep returned %d", want, n);
+	checkf(n == want, "recursion %d deep returned %d", want, n);
 	return 0;
 }
 
@@ -1731,15 +1740,15 @@ static int t_stackguard(void)
 
 	/* Anywhere within the maximum size is stack, even far below the last page used. */
 	st = touch_status(STACK_TOP - STACK_MAX, 1);
-	CHECKF(st == 0, "store 8 MiB below the stack top: status %d", st);
+	checkf(st == 0, "store 8 MiB below the stack top: status %d", st);
 	st = touch_status(STACK_TOP - STACK_MAX / 2, 0);
-	CHECKF(st == 0, "load 4 MiB below the stack top: status %d", st);
+	checkf(st == 0, "load 4 MiB below the stack top: status %d", st);
 	st = touch_status(GUARD, 1);
-	CHECKF(st == -1, "store to the guard page: status %d", st);
+	checkf(st == -1, "store to the guard page: status %d", st);
 	st = touch_status(GUARD + PG - 8, 0);
-	CHECKF(st == -1, "load from the guard page: status %d", st);
+	checkf(st == -1, "load from the guard page: status %d", st);
 	st = touch_status(GUARD - PG, 1);
-	CHECKF(st == -1, "store below the guard page: status %d", st);
+	checkf(st == -1, "store below the guard page: status %d", st);
 	return 0;
 }
 
@@ -1795,15 +1804,9 @@ static int persist_check(void)
 	return 0;
 }
 
-/* ---------- the runner ---------- */
+/* ---------- the cases in the order they run ---------- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-	int secs; /* watchdog limit */
-};
-
-static struct test tests[] = {
+static const struct test tests[] = {
 	{"lazy", t_lazy, 30},
 	{"placement", t_placement, 30},
 	{"sbrkblock", t_sbrkblock, 30},
@@ -1858,118 +1861,14 @@ static struct test tests[] = {
 	{"mprotunmapped", t_mprotunmapped, 30},
 	{"mergefixed", t_mergefixed, 30},
 	{"mergesbrk", t_mergesbrk, 30},
+	{"heapprot", t_heapprot, 30},
 	{"stackgrow", t_stackgrow, 30},
 	{"stackguard", t_stackguard, 30},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
-extern char end[];                  /* first address after .bss, from user.ld */
-static volatile int first_data = 1; /* in the first page of the data segment */
-
-/*
- * Makes every page of the runner's own image and the top of its stack present and
- * private before a page count is taken, so that the runner faulting in its own pages
- * while a case runs is not mistaken for memory the case failed to give back.
- */
-static void __attribute__((noinline)) prefault(void)
-{
-	volatile char stack_area[24 * 1024];
-	uint64 data = PGROUNDDOWN((uint64)&first_data), a;
-
-	for (a = TEXT_START; a < (uint64)end; a += PG) {
-		if (a >= data)
-			*at(a) = *at(a);
-		else
-			(void)*at(a);
-	}
-	for (a = 0; a < sizeof(stack_area); a += 512)
-		stack_area[a] = 0;
-}
-
-/* Exits with status 0 once secs have passed; the runner counts that as a timeout. */
-static void watchdog(int secs)
-{
-	uint64 deadline = uptime_ns() + (uint64)secs * 1000000000UL;
-
-	while (uptime_ns() < deadline)
-		sleep(10);
-	exit(0);
-}
-
-/* Runs one case and prints its result line; 1 if it passed. */
-static int run_one(struct test *t, int num)
-{
-	int before, after, pid, wd, w, st = 0, wst = 0, timed_out = 0;
-	uint64 give_up;
-
-	prefault();
-	before = freepages();
-	wd = fork();
-	if (wd == 0)
-		watchdog(t->secs);
-	pid = fork();
-	if (pid == 0) {
-		curname = t->name;
-		exit(t->fn() == 0 ? 0 : 1);
-	}
-	if (pid < 0) {
-		if (wd > 0) {
-			kill(wd);
-			wait(0);
-		}
-		printf("not ok %d - %s # fork failed\n", num, t->name);
-		return 0;
-	}
-	for (;;) {
-		w = wait(&wst);
-		if (w == pid) {
-			st = wst;
-			break;
-		}
-		if (w < 0) {
-			st = -2000;
-			break;
-		}
-		if (w == wd) {
-			wd = -1;
-			if (wst == 0) {
-				timed_out = 1;
-				kill(pid);
-				wait(0);
-				break;
-			}
-			/* The watchdog itself was killed (out of memory?): keep waiting. */
-		}
-	}
-	if (wd > 0) {
-		kill(wd);
-		wait(0);
-	}
-
-	/* Memory of orphans that init has yet to reap comes back a moment later. */
-	give_up = uptime_ns() + 3000000000UL;
-	while ((after = freepages()) < before && uptime_ns() < give_up)
-		sleep(1);
-
-	if (timed_out)
-		printf("not ok %d - %s # timed out after %d s\n", num, t->name, t->secs);
-	else if (st == -1)
-		printf("not ok %d - %s # killed\n", num, t->name);
-	else if (st != 0)
-		printf("not ok %d - %s # exit status %d\n", num, t->name, st);
-	else if (after < before)
-		printf("not ok %d - %s # leaked %d pages\n", num, t->name, before - after);
-	else {
-		printf("ok %d - %s\n", num, t->name);
-		return 1;
-	}
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
-	int i, j, num = 0, passed = 0, failed = 0;
-
 	if (argc == 5 && strcmp(argv[1], "--peer") == 0)
 		return peer_main(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "--check") == 0)
@@ -1981,38 +1880,5 @@ int main(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[1], "persist-check") == 0)
 		return persist_check();
 
-	/* The shell runs us from the root, so a relative argv[0] is relative to "/". */
-	if (argv[0][0] == '/') {
-		strncpy(self_path, argv[0], sizeof(self_path) - 1);
-	} else {
-		self_path[0] = '/';
-		strncpy(self_path + 1, argv[0], sizeof(self_path) - 2);
-	}
-
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < NTESTS && strcmp(tests[j].name, argv[i]) != 0; j++)
-			;
-		if (j == NTESTS) {
-			/* No summary line: the harness must not take this for a finished run. */
-			printf("mmaptest: no case named %s; the cases are:\n", argv[i]);
-			for (j = 0; j < NTESTS; j++)
-				printf("#  %s\n", tests[j].name);
-			exit(1);
-		}
-	}
-
-	for (i = 0; i < NTESTS; i++) {
-		if (argc > 1) {
-			for (j = 1; j < argc && strcmp(tests[i].name, argv[j]) != 0; j++)
-				;
-			if (j == argc)
-				continue;
-		}
-		if (run_one(&tests[i], ++num))
-			passed++;
-		else
-			failed++;
-	}
-	printf("mmaptest: %d passed, %d failed\n", passed, failed);
-	exit(failed ? 1 : 0);
+	run_tests("mmaptest", tests, NTESTS, argc, argv);
 }

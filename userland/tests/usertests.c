@@ -1,11 +1,11 @@
 /*
  * usertests: Pagoda's in-guest regression suite.
  *
- * Every case is a function that returns 0 on success. The runner forks one child per case
- * (so a case that crashes, is killed or corrupts its own memory cannot disturb the next),
- * waits for it, and then checks that the free-page count is back where it was: whatever a
- * case allocates, the kernel must give back when the process goes away. A watchdog
- * process bounds each case's running time, so one hung case cannot stall the whole run.
+ * Every case is a function that returns 0 on success. The runner (testlib) forks one child
+ * per case (so a case that crashes, is killed or corrupts its own memory cannot disturb the
+ * next), waits for it, and then checks that the free-page count is back where it was:
+ * whatever a case allocates, the kernel must give back when the process goes away. A
+ * watchdog process bounds each case's running time, so one hung case cannot stall the run.
  *
  * Output is one "ok N - name" / "not ok N - name" line per case, "# ..." diagnostic lines,
  * and a closing "usertests: P passed, F failed" line; tools/harness.py turns it into TAP.
@@ -23,6 +23,7 @@
 #include "kernel/fs.h"
 #include "kernel/syscall.h"
 #include "user/user.h"
+#include "testlib.h"
 
 /* Address-space facts of Pagoda's process layout (see mm/mm.h). */
 #define PG 4096UL
@@ -35,27 +36,7 @@
 
 #define MAXFILE_BYTES ((uint)MAXFILE * BSIZE)
 
-/* ---------- checks and small utilities ---------- */
-
-static const char *curname = "usertests"; /* case being run, for diagnostics */
-
-/* Reports a failed check and makes the case fail. */
-#define check(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond); \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
-
-/* Like check(), with a message saying what was seen. */
-#define checkf(cond, fmt, ...)                                                           \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);  \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
+/* ---------- small utilities ---------- */
 
 /*
  * Addresses pass through a volatile so the compiler cannot see, and "optimise", an access
@@ -73,15 +54,12 @@ static char *bad(uint64 a)
 	return (char *)launder(a);
 }
 
-/* Shared scratch buffers. The runner touches them once at start (see prefault()). */
+/* Shared scratch buffers; the runner makes their pages present before every case. */
 static char buf[8192];
 static char buf2[8192];
 
 /* A value in .data that failed execs must leave alone. */
 static volatile uint marker = 0x5eed1234;
-
-/* Path of this program, for cases that exec it again. */
-static char self_path[MAXPATH];
 
 static void put_uint(char *dst, uint v)
 {
@@ -1974,15 +1952,9 @@ static int t_pipenoreader(void)
 	return 0;
 }
 
-/* ---------- the runner ---------- */
+/* ---------- the cases in the order they run ---------- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-	int secs; /* watchdog limit */
-};
-
-static struct test tests[] = {
+static const struct test tests[] = {
 	{"getpid", t_getpid, 30},
 	{"exitwait", t_exitwait, 30},
 	{"waitnochild", t_waitnochild, 30},
@@ -2039,148 +2011,9 @@ static struct test tests[] = {
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
-extern char end[]; /* first address after .bss, from user.ld */
-static volatile int small_data = 1; /* lives in the first page of the data segment */
-
-/*
- * Makes every page of the runner's own image and the top of its stack present before any
- * page count is taken, so that the runner faulting in one of its own pages in the middle
- * of a case is not mistaken for memory the case failed to give back. Text is read; the
- * data segment is written so its private copies exist too. Run before every case, in case
- * the kernel reclaimed a clean page meanwhile.
- */
-static void __attribute__((noinline)) prefault(void)
-{
-	volatile char stack_area[24 * 1024];
-	volatile char *p;
-	uint64 data = (uint64)&small_data;
-	uint64 a;
-
-	if ((uint64)&marker < data)
-		data = (uint64)&marker;
-	if ((uint64)buf < data)
-		data = (uint64)buf;
-	data &= ~(PG - 1);
-	for (a = TEXT_START; a < (uint64)end; a += PG) {
-		p = (volatile char *)a;
-		if (a >= data)
-			*p = *p;
-		else
-			(void)*p;
-	}
-	for (a = 0; a < sizeof(stack_area); a += 512)
-		stack_area[a] = 0;
-}
-
-/* Sleeps until secs have passed, then exits: the runner treats that as a timeout. */
-static void watchdog(int secs)
-{
-	uint64 deadline = uptime_ns() + (uint64)secs * 1000000000UL;
-
-	while (uptime_ns() < deadline)
-		sleep(5);
-	exit(0);
-}
-
-/* Runs one case; prints its result line; returns 1 if it passed. */
-static int run_one(struct test *t, int num)
-{
-	int before, after, pid, wd, w, st = 0, timed_out = 0;
-	uint64 give_up, start, ms;
-
-	prefault();
-	before = freepages();
-	start = uptime_ns();
-	wd = fork();
-	if (wd == 0)
-		watchdog(t->secs);
-	pid = fork();
-	if (pid == 0) {
-		curname = t->name;
-		exit(t->fn() == 0 ? 0 : 1);
-	}
-	if (pid < 0) {
-		if (wd > 0) {
-			kill(wd);
-			wait(0);
-		}
-		printf("not ok %d - %s # fork failed\n", num, t->name);
-		return 0;
-	}
-	w = wait(&st);
-	ms = (uptime_ns() - start) / 1000000;
-	if (wd > 0 && w == wd) {
-		timed_out = 1;
-		kill(pid);
-		wait(0);
-	} else if (wd > 0) {
-		kill(wd);
-		wait(0);
-	}
-
-	/* Memory of orphans that init has yet to reap comes back a moment later. */
-	give_up = uptime_ns() + 5000000000UL;
-	while ((after = freepages()) < before && uptime_ns() < give_up)
-		sleep(1);
-
-	if (ms >= 3000) /* worth knowing when the suite's running time matters */
-		printf("# %s took %d ms\n", t->name, (int)ms);
-	if (timed_out)
-		printf("not ok %d - %s # timed out after %d s\n", num, t->name, t->secs);
-	else if (st == -1)
-		printf("not ok %d - %s # killed\n", num, t->name);
-	else if (st != 0)
-		printf("not ok %d - %s # exit status %d\n", num, t->name, st);
-	else if (after < before)
-		printf("not ok %d - %s # leaked %d pages\n", num, t->name, before - after);
-	else {
-		printf("ok %d - %s\n", num, t->name);
-		return 1;
-	}
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
-	int i, j, num = 0, passed = 0, failed = 0;
-
 	if (argc >= 3 && strcmp(argv[1], "--args") == 0)
 		return echo_args(argc, argv);
-
-	/* The shell runs us from the root, so a relative argv[0] is relative to "/". */
-	if (argv[0][0] == '/') {
-		strncpy(self_path, argv[0], sizeof(self_path) - 1);
-	} else {
-		self_path[0] = '/';
-		strncpy(self_path + 1, argv[0], sizeof(self_path) - 2);
-	}
-	memset(buf, 0, sizeof(buf));
-	memset(buf2, 0, sizeof(buf2));
-
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < NTESTS && strcmp(tests[j].name, argv[i]) != 0; j++)
-			;
-		if (j == NTESTS) {
-			/* No summary line: the harness must not mistake this for a finished run. */
-			printf("usertests: no case named %s; the cases are:\n", argv[i]);
-			for (j = 0; j < NTESTS; j++)
-				printf("#  %s\n", tests[j].name);
-			exit(1);
-		}
-	}
-
-	for (i = 0; i < NTESTS; i++) {
-		if (argc > 1) {
-			for (j = 1; j < argc && strcmp(tests[i].name, argv[j]) != 0; j++)
-				;
-			if (j == argc)
-				continue;
-		}
-		if (run_one(&tests[i], ++num))
-			passed++;
-		else
-			failed++;
-	}
-	printf("usertests: %d passed, %d failed\n", passed, failed);
-	exit(failed ? 1 : 0);
+	run_tests("usertests", tests, NTESTS, argc, argv);
 }

@@ -1,0 +1,235 @@
+/*
+ * testlib: the case runner of usertests, mmaptest and cowtest (see testlib.h for what a
+ * program gets from it and for the output format).
+ *
+ * One case at a time: the runner counts the free pages, forks a watchdog and then the case,
+ * waits, and counts again once both are gone. Only the runner prints result lines, and only
+ * when no process of the case is alive, so they never interleave with what a case prints.
+ * Nothing here is shared between processes except through fork, so there are no locks.
+ */
+#include "kernel/types.h"
+#include "kernel/param.h"
+#include "user/user.h"
+#include "testlib.h"
+
+#define PG 4096UL
+#define TEXT_START 0x10000UL /* where user.ld puts the first byte of every program */
+#define NS_PER_SEC 1000000000UL
+#define LEAK_WAIT_NS (5 * NS_PER_SEC) /* how long orphans of a case get to be reaped */
+#define SLOW_MS 3000                  /* cases slower than this get their time reported */
+
+const char *curname = "testlib";
+char self_path[MAXPATH];
+
+extern char end[]; /* first address after .bss, from user.ld */
+
+/*
+ * user.ld puts .sdata first in the page-aligned data segment and the programs hold only a
+ * few small variables there, so this one (small enough for .sdata) lies in the segment's
+ * first page: every page from there to end is writable.
+ */
+static volatile int data_probe = 1;
+
+/* Raw addresses go through a volatile so the compiler keeps every load and store. */
+static volatile uint64 addr_box;
+static volatile char *at(uint64 a)
+{
+	addr_box = a;
+	return (volatile char *)addr_box;
+}
+
+void __attribute__((noinline)) own_stack(void)
+{
+	volatile char area[16 * 1024];
+
+	for (uint64 i = 0; i < sizeof(area); i += 256)
+		area[i] = 0;
+}
+
+/*
+ * exec maps a program on demand, so the runner's first touch of one of its own pages in
+ * the middle of a case would take a free page and look like a leak of that case. Before
+ * each count every page of the image is made present (text and read-only data read, the
+ * data segment written so that its private copies exist) and so is the top of the stack.
+ * It is redone for every case in case the kernel reclaimed a clean page meanwhile.
+ */
+static void __attribute__((noinline)) prefault(void)
+{
+	volatile char stack_area[24 * 1024];
+	uint64 data = (uint64)&data_probe & ~(PG - 1), a;
+
+	for (a = TEXT_START; a < (uint64)end; a += PG) {
+		if (a >= data)
+			*at(a) = *at(a);
+		else
+			(void)*at(a);
+	}
+	for (a = 0; a < sizeof(stack_area); a += 512)
+		stack_area[a] = 0;
+}
+
+/*
+ * The watchdog process: tells the runner it is ready on fd, then exits with status 0 once
+ * secs have passed, which the runner takes for a timeout. Its stack is its own before it
+ * says so, so that it neither takes pages while the case counts them nor dies when a case
+ * uses up memory.
+ */
+static void watchdog(int secs, int fd)
+{
+	uint64 deadline = uptime_ns() + (uint64)secs * NS_PER_SEC;
+
+	own_stack();
+	if (fd >= 0) {
+		write(fd, "w", 1);
+		close(fd);
+	}
+	while (uptime_ns() < deadline)
+		sleep(5);
+	exit(0);
+}
+
+/* Forks the watchdog and waits until it is ready; its pid, or -1. */
+static int start_watchdog(int secs)
+{
+	int fds[2] = {-1, -1}, wd;
+	char c;
+
+	/* Without a pipe the watchdog still works; only the wait for it is lost. */
+	if (pipe(fds) < 0)
+		fds[0] = fds[1] = -1;
+	wd = fork();
+	if (wd == 0) {
+		if (fds[0] >= 0)
+			close(fds[0]);
+		watchdog(secs, fds[1]);
+	}
+	if (fds[1] >= 0)
+		close(fds[1]);
+	/* The pipe is closed before the case starts, so the case sees the same descriptors. */
+	if (fds[0] >= 0) {
+		if (wd > 0)
+			read(fds[0], &c, 1);
+		close(fds[0]);
+	}
+	return wd;
+}
+
+/* Runs one case and prints its result line; 1 if it passed. */
+static int run_one(const struct test *t, int num)
+{
+	int before, after, pid, wd, w, st = 0, wst = 0, timed_out = 0;
+	uint64 start, ms, give_up;
+
+	prefault();
+	before = freepages();
+	start = uptime_ns();
+	wd = start_watchdog(t->secs);
+	pid = fork();
+	if (pid == 0) {
+		curname = t->name;
+		exit(t->fn() == 0 ? 0 : 1);
+	}
+	if (pid < 0) {
+		if (wd > 0) {
+			kill(wd);
+			wait(0);
+		}
+		printf("not ok %d - %s # fork failed\n", num, t->name);
+		return 0;
+	}
+	for (;;) {
+		w = wait(&wst);
+		if (w == pid) {
+			st = wst;
+			break;
+		}
+		if (w < 0) {
+			st = -2000;
+			break;
+		}
+		if (w == wd) {
+			wd = -1;
+			if (wst == 0) {
+				timed_out = 1;
+				kill(pid);
+				wait(0);
+				break;
+			}
+			/* The watchdog itself was killed (out of memory?): keep waiting. */
+		}
+	}
+	ms = (uptime_ns() - start) / 1000000;
+	if (wd > 0) {
+		kill(wd);
+		wait(0);
+	}
+
+	/* Memory of orphans that init has yet to reap comes back a moment later. */
+	give_up = uptime_ns() + LEAK_WAIT_NS;
+	while ((after = freepages()) < before && uptime_ns() < give_up)
+		sleep(1);
+
+	if (ms >= SLOW_MS) /* worth knowing when a suite's running time matters */
+		printf("# %s took %d ms\n", t->name, (int)ms);
+	if (timed_out)
+		printf("not ok %d - %s # timed out after %d s\n", num, t->name, t->secs);
+	else if (st == -1)
+		printf("not ok %d - %s # killed\n", num, t->name);
+	else if (st != 0)
+		printf("not ok %d - %s # exit status %d\n", num, t->name, st);
+	else if (after < before)
+		printf("not ok %d - %s # leaked %d pages\n", num, t->name, before - after);
+	else {
+		printf("ok %d - %s\n", num, t->name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Index of the case called name, or -1. */
+static int find(const struct test *tests, int ntests, const char *name)
+{
+	for (int i = 0; i < ntests; i++)
+		if (strcmp(tests[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
+{
+	int i, j, num = 0, passed = 0, failed = 0;
+
+	curname = prog;
+	/* The shell runs us from the root, so a relative argv[0] is relative to "/". */
+	if (argv[0][0] == '/') {
+		strncpy(self_path, argv[0], sizeof(self_path) - 1);
+	} else {
+		self_path[0] = '/';
+		strncpy(self_path + 1, argv[0], sizeof(self_path) - 2);
+	}
+
+	for (i = 1; i < argc; i++) {
+		if (find(tests, ntests, argv[i]) < 0) {
+			/* No summary line: the harness must not mistake this for a finished run. */
+			printf("%s: no case named %s; the cases are:\n", prog, argv[i]);
+			for (j = 0; j < ntests; j++)
+				printf("#  %s\n", tests[j].name);
+			exit(1);
+		}
+	}
+
+	for (i = 0; i < ntests; i++) {
+		if (argc > 1) {
+			for (j = 1; j < argc && strcmp(tests[i].name, argv[j]) != 0; j++)
+				;
+			if (j == argc)
+				continue;
+		}
+		if (run_one(&tests[i], ++num))
+			passed++;
+		else
+			failed++;
+	}
+	printf("%s: %d passed, %d failed\n", prog, passed, failed);
+	exit(failed ? 1 : 0);
+}

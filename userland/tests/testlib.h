@@ -1,0 +1,66 @@
+/*
+ * testlib: the case runner shared by Pagoda's in-guest test programs (usertests, mmaptest,
+ * cowtest).
+ *
+ * It owns everything between main() and a case function: picking the cases named on the
+ * command line, running each in a child process of its own under a watchdog process that
+ * bounds its time, reading the child's wait status, checking afterwards that the free-page
+ * count came back (after making the runner's own demand-paged image resident, so its own
+ * faults do not count as leaks), and the output that tools/harness.py parses:
+ *
+ *   ok N - name
+ *   not ok N - name # reason
+ *   # diagnostic
+ *   PROG: P passed, F failed        (the last line, printed only after a complete run)
+ *
+ * A program keeps its cases, its table and its auxiliary argv modes (those that other
+ * cases exec it in); main() dispatches those first and then hands over to run_tests().
+ */
+#pragma once
+#include "kernel/types.h"
+#include "kernel/param.h"
+
+struct test {
+	const char *name;
+	int (*fn)(void); /* 0 when the case passed */
+	int secs;        /* the watchdog's limit */
+};
+
+/* The running case's name (the program's in the runner), for "# ..." diagnostics. */
+extern const char *curname;
+
+/* This program's absolute path, for cases that exec it again; set by run_tests(). */
+extern char self_path[MAXPATH];
+
+/* Reports a failed check and makes the case fail. */
+#define check(cond)                                                                      \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond); \
+			return 1;                                                        \
+		}                                                                        \
+	} while (0)
+
+/* Like check(), with a message saying what was seen. */
+#define checkf(cond, fmt, ...)                                                           \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);  \
+			return 1;                                                        \
+		}                                                                        \
+	} while (0)
+
+/*
+ * Stores to the 16 KiB of stack below the caller. After a fork those stack pages are shared
+ * read-only and the first store to each takes a free page; a process that must keep
+ * running while memory is short, or that is about to count free pages, calls this first.
+ */
+void own_stack(void);
+
+/*
+ * Runs the cases named in argv[1..] (all of them when there are none) in table order,
+ * numbering them from 1, prints a result line for each and the summary line, and exits:
+ * 0 if every case passed, 1 otherwise. prog names the program in the summary line.
+ */
+void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
+	__attribute__((noreturn));
