@@ -2,11 +2,13 @@
  * Virtio block driver for the disk in QEMU virt's first virtio-mmio slot (modern, v2
  * interface; QEMU runs with virtio-mmio.force-legacy=false).
  *
- * A request is a chain of three descriptors: the request header, the block's data and a
- * status byte the device fills in. Many requests may be in flight at once, from several
- * processes or from one (virtio_disk_rw_many). A submitter sleeps on its buf until the
- * interrupt handler finds the request in the used ring, frees its descriptors and clears
- * b->disk. Descriptors, the rings and the bookkeeping below are guarded by disk.lock.
+ * A request is a chain of descriptors: the request header, the data of one or more bufs
+ * holding consecutive blocks (virtio_disk_rw_many merges those, since each request has a
+ * fixed cost in the device), and a status byte the device fills in. Many requests may be
+ * in flight at once, from several processes or from one. A submitter sleeps on each of its
+ * bufs until the interrupt handler finds the request in the used ring, frees its
+ * descriptors and clears b->disk. Descriptors, the rings and the bookkeeping below are
+ * guarded by disk.lock.
  *
  * Lock order: disk.lock is the innermost file-system lock (taken with a buffer's sleep
  * lock held); only sleep/wakeup take p->lock inside it.
@@ -22,7 +24,8 @@
 #include "dev/virtio.h"
 #include "fs/buf.h"
 
-#define NUM 64 /* queue size in descriptors (a power of two); requests take three each */
+#define NUM 64    /* queue size in descriptors (a power of two) */
+#define MAXSEG 16 /* most bufs in one request; it takes MAXSEG + 2 descriptors */
 #define SECTOR 512
 
 #define REG(r) ((volatile uint32 *)(VIRTIO0 + (r)))
@@ -33,13 +36,15 @@ static struct {
 	struct virtq_avail *avail; /* in its own page */
 	struct virtq_used *used;   /* in its own page */
 	char free[NUM];            /* descriptor i is free */
+	int free_waiters;          /* submitters sleeping for free descriptors */
 	uint16 used_idx;           /* next used-ring entry to look at */
 	uint64 capacity;           /* disk size in sectors */
 
 	/* Per request, indexed by its first descriptor. The device reads req and writes
 	 * status by DMA: both live in the kernel image, which is in the direct map. */
 	struct {
-		struct buf *b;
+		struct buf *b[MAXSEG]; /* the request's bufs, consecutive blocks */
+		int nb;                /* how many; 0 if no request starts here */
 		volatile uchar status;
 	} info[NUM];
 	struct virtio_blk_req req[NUM];
@@ -114,16 +119,16 @@ void virtio_disk_init(void)
 	*REG(VIRTIO_MMIO_STATUS) = status;
 }
 
-/* Takes three free descriptors; -1 (taking none) if there are not three. */
-static int alloc3(int idx[3])
+/* Takes n free descriptors; -1 (taking none) if there are not n. */
+static int alloc_desc(int *idx, int n)
 {
-	int n = 0;
-	for (int i = 0; i < NUM && n < 3; i++)
+	int k = 0;
+	for (int i = 0; i < NUM && k < n; i++)
 		if (disk.free[i])
-			idx[n++] = i;
-	if (n < 3)
+			idx[k++] = i;
+	if (k < n)
 		return -1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		disk.free[idx[i]] = 0;
 	return 0;
 }
@@ -140,19 +145,26 @@ static void free_chain(int i)
 			break;
 		i = next;
 	}
-	wakeup(&disk.free[0]);
+	if (disk.free_waiters > 0)
+		wakeup(&disk.free[0]);
 }
 
-/* Puts a request for b on the available ring; called with disk.lock held, may sleep. */
-static void submit(struct buf *b, int write)
+/*
+ * Puts one request for bufs[0..n) (1 <= n <= MAXSEG, consecutive block numbers) on the
+ * available ring; called with disk.lock held, may sleep for free descriptors.
+ */
+static void submit(struct buf **bufs, int n, int write)
 {
-	uint64 sector = (uint64)b->blockno * (BSIZE / SECTOR);
-	int idx[3];
+	uint64 sector = (uint64)bufs[0]->blockno * (BSIZE / SECTOR);
+	int idx[MAXSEG + 2];
 
-	if (sector + BSIZE / SECTOR > disk.capacity)
-		panic("virtio_blk: block %u is beyond the end of the disk", b->blockno);
-	while (alloc3(idx) < 0)
+	if (sector + (uint64)n * (BSIZE / SECTOR) > disk.capacity)
+		panic("virtio_blk: block %u is beyond the end of the disk", bufs[n - 1]->blockno);
+	while (alloc_desc(idx, n + 2) < 0) {
+		disk.free_waiters++;
 		sleep(&disk.free[0], &disk.lock);
+		disk.free_waiters--;
+	}
 
 	struct virtio_blk_req *req = &disk.req[idx[0]];
 	req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
@@ -164,19 +176,22 @@ static void submit(struct buf *b, int write)
 	disk.desc[idx[0]].flags = VIRTQ_DESC_F_NEXT;
 	disk.desc[idx[0]].next = (uint16)idx[1];
 
-	disk.desc[idx[1]].addr = V2P(b->data);
-	disk.desc[idx[1]].len = BSIZE;
-	disk.desc[idx[1]].flags = VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE);
-	disk.desc[idx[1]].next = (uint16)idx[2];
+	for (int i = 0; i < n; i++) {
+		struct virtq_desc *d = &disk.desc[idx[1 + i]];
+		d->addr = V2P(bufs[i]->data);
+		d->len = BSIZE;
+		d->flags = VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE);
+		d->next = (uint16)idx[2 + i];
+		bufs[i]->disk = 1;
+		disk.info[idx[0]].b[i] = bufs[i];
+	}
+	disk.info[idx[0]].nb = n;
 
 	disk.info[idx[0]].status = 0xff; /* the device sets 0 on success */
-	disk.desc[idx[2]].addr = V2P(&disk.info[idx[0]].status);
-	disk.desc[idx[2]].len = 1;
-	disk.desc[idx[2]].flags = VIRTQ_DESC_F_WRITE;
-	disk.desc[idx[2]].next = 0;
-
-	b->disk = 1;
-	disk.info[idx[0]].b = b;
+	disk.desc[idx[n + 1]].addr = V2P(&disk.info[idx[0]].status);
+	disk.desc[idx[n + 1]].len = 1;
+	disk.desc[idx[n + 1]].flags = VIRTQ_DESC_F_WRITE;
+	disk.desc[idx[n + 1]].next = 0;
 
 	/* Publish the chain: the ring entry must be visible before the index that covers it,
 	 * and both before the notification. */
@@ -190,22 +205,45 @@ static void submit(struct buf *b, int write)
 void virtio_disk_rw(struct buf *b, int write)
 {
 	acquire(&disk.lock);
-	submit(b, write);
+	submit(&b, 1, write);
 	while (b->disk)
 		sleep(b, &disk.lock);
 	release(&disk.lock);
 }
 
+#define BATCH 64 /* bufs sorted at a time by virtio_disk_rw_many */
+
 void virtio_disk_rw_many(struct buf **bufs, int n, int write)
 {
-	acquire(&disk.lock);
-	/* submit() sleeps when the queue is full, while earlier requests complete. */
-	for (int i = 0; i < n; i++)
-		submit(bufs[i], write);
-	for (int i = 0; i < n; i++)
-		while (bufs[i]->disk)
-			sleep(bufs[i], &disk.lock);
-	release(&disk.lock);
+	struct buf *sorted[BATCH];
+
+	for (int base = 0; base < n; base += BATCH) {
+		int m = MIN(n - base, BATCH);
+		/* Sort by block number (insertion sort: m is small), so that runs of
+		 * consecutive blocks can go out as single requests. */
+		for (int i = 0; i < m; i++) {
+			struct buf *b = bufs[base + i];
+			int j = i;
+			while (j > 0 && sorted[j - 1]->blockno > b->blockno) {
+				sorted[j] = sorted[j - 1];
+				j--;
+			}
+			sorted[j] = b;
+		}
+		acquire(&disk.lock);
+		for (int i = 0; i < m;) {
+			int j = i + 1;
+			while (j < m && j - i < MAXSEG &&
+			       sorted[j]->blockno == sorted[j - 1]->blockno + 1)
+				j++;
+			submit(sorted + i, j - i, write);
+			i = j;
+		}
+		for (int i = 0; i < m; i++)
+			while (sorted[i]->disk)
+				sleep(sorted[i], &disk.lock);
+		release(&disk.lock);
+	}
 }
 
 void virtio_disk_intr(void)
@@ -218,16 +256,17 @@ void virtio_disk_intr(void)
 	while (disk.used_idx != *(volatile uint16 *)&disk.used->idx) {
 		__sync_synchronize(); /* read the entry only after seeing the index */
 		uint32 id = disk.used->ring[disk.used_idx % NUM].id;
-		if (id >= NUM || !disk.info[id].b)
+		if (id >= NUM || disk.info[id].nb == 0)
 			panic("virtio_blk: completion for unknown descriptor %u", id);
-		struct buf *b = disk.info[id].b;
 		if (disk.info[id].status != VIRTIO_BLK_S_OK)
 			panic("virtio_blk: I/O error %d on block %u", disk.info[id].status,
-			      b->blockno);
-		disk.info[id].b = NULL;
+			      disk.info[id].b[0]->blockno);
+		for (int i = 0; i < disk.info[id].nb; i++) {
+			disk.info[id].b[i]->disk = 0;
+			wakeup(disk.info[id].b[i]);
+		}
+		disk.info[id].nb = 0;
 		free_chain((int)id);
-		b->disk = 0;
-		wakeup(b);
 		disk.used_idx++;
 	}
 	release(&disk.lock);

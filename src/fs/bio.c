@@ -6,10 +6,10 @@
  * (bpin), so they cannot be recycled before the commit writes them home.
  *
  * No free buffer is not an error: bget() waits for one. That cannot deadlock because
- * (1) file-system code holds at most one buffer lock at a time (the log's commit uses only
- * pinned buffers and a private bounce buffer), so a holder never waits for another buffer,
- * and (2) the log admits transactions only while its pinned blocks leave BIO_SPARE buffers
- * free for the work of the transactions in progress (see log.c).
+ * (1) file-system code holds at most one buffer lock at a time (the log's commit uses
+ * private bounce buffers; bprefetch() is the one exception, see there), so a holder never
+ * waits for another buffer, and (2) the log admits transactions only while its pinned
+ * blocks leave BIO_SPARE buffers free for the transactions in progress (see log.c).
  *
  * Lock order in the file system: begin_op() -> inode sleep locks -> buffer sleep lock ->
  * (wal.lock -> bcache.lock) or disk.lock. bcache.lock is a leaf spinlock: nothing else is
@@ -23,6 +23,7 @@
 #include "lib/abi/param.h"
 #include "proc/proc.h"
 #include "dev/dev.h"
+#include "dev/virtio.h"
 #include "fs/fs_internal.h"
 
 static struct {
@@ -105,6 +106,52 @@ struct buf *bzeroed(uint dev, uint blockno)
 	memset(b->data, 0, BSIZE);
 	b->valid = 1;
 	return b;
+}
+
+/*
+ * Prefetching holds several buffers locked at once, against the one-buffer rule; that is
+ * safe because it takes only free buffers, without waiting, and then waits only for their
+ * sleep locks (held, if at all, by someone reading that very block) and for the disk.
+ */
+#define PREFETCH_MAX 16
+
+void bprefetch(uint dev, const uint *blocks, int n)
+{
+	struct buf *got[PREFETCH_MAX], *io[PREFETCH_MAX], *b;
+	int k = 0, m = 0;
+
+	acquire(&bcache.lock);
+	for (int i = 0; i < n && k < PREFETCH_MAX; i++) {
+		for (b = bcache.head.next; b != &bcache.head; b = b->next)
+			if (b->dev == dev && b->blockno == blocks[i])
+				break;
+		if (b != &bcache.head)
+			continue; /* cached, or on its way */
+		for (b = bcache.head.prev; b != &bcache.head; b = b->prev)
+			if (b->refcnt == 0)
+				break;
+		if (b == &bcache.head)
+			break; /* no free buffer: not worth waiting for */
+		b->dev = dev;
+		b->blockno = blocks[i];
+		b->valid = 0;
+		b->refcnt = 1;
+		got[k++] = b;
+	}
+	release(&bcache.lock);
+
+	for (int i = 0; i < k; i++) {
+		acquiresleep(&got[i]->lock);
+		/* Someone who wanted the block meanwhile may have read it already. */
+		if (!got[i]->valid)
+			io[m++] = got[i];
+	}
+	if (m > 0)
+		virtio_disk_rw_many(io, m, 0);
+	for (int i = 0; i < m; i++)
+		io[i]->valid = 1;
+	for (int i = 0; i < k; i++)
+		brelse(got[i]);
 }
 
 void bwrite(struct buf *b)

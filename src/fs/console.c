@@ -84,7 +84,7 @@ static int console_read(int user_dst, uint64 dst, int n)
 		while (k < CHUNK && done + k < n && cons.r != cons.w) {
 			char c = cons.buf[cons.r % INPUT_SIZE];
 			if (c == CTRL('D')) {
-				/* Leave it for the next read unless it is all this read would get. */
+				/* Leave it for the next read, unless it is all we would return. */
 				if (done + k == 0)
 					cons.r++;
 				end = 1;

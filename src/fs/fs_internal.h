@@ -20,6 +20,9 @@ extern struct superblock fs_sb;
 struct buf *bread(uint dev, uint blockno);
 /* The locked buffer for blockno, zero-filled without reading the disk (for new blocks). */
 struct buf *bzeroed(uint dev, uint blockno);
+/* Reads those of blocks[0..n) that are not cached, together, into free buffers (never
+ * waiting for one); a hint that they will be read soon. */
+void bprefetch(uint dev, const uint *blocks, int n);
 void bwrite(struct buf *b);
 void brelse(struct buf *b);
 void bpin(struct buf *b);
@@ -31,6 +34,12 @@ void initlog(int dev, struct superblock *sb);
 void log_write(struct buf *b);
 /* end_op() without the orphan reaping that end_op() does afterwards (for the reaper). */
 void log_end_op(void);
+/*
+ * begin_op() for an operation that may dirty up to `want` blocks; returns how many it was
+ * granted (at least 1, maybe fewer than wanted). End it with end_op_n(granted).
+ */
+int begin_op_n(int want);
+void end_op_n(int granted);
 
 /* ---- inodes and blocks (inode.c) ---- */
 /* The inode (dev, inum), referenced, unlocked; NULL if inum is bad or the table is full. */
@@ -45,10 +54,11 @@ void itrunc(struct inode *ip);
 /* Frees unlinked inodes whose last reference has gone; called by end_op(). */
 void inode_reap_orphans(void);
 /*
- * Like writei, but stops early (returning a short count) before the transaction could
- * need more than MAXOPBLOCKS log blocks; the caller loops, one transaction per call.
+ * Like writei, but stops early (returning a short count) before this call could dirty
+ * more than `budget` blocks (at least MAXOPBLOCKS); the caller loops, one transaction per
+ * call, with the budget begin_op_n() granted.
  */
-int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n, int budget);
 
 /* ---- directories (dir.c) ---- */
 int namecmp(const char *s, const char *t);

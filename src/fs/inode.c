@@ -85,8 +85,11 @@ static uint bitmap_claim(uint dev, uint lo, uint hi)
 	return 0;
 }
 
-/* Allocates a zeroed data block; 0 if the disk is full. */
-static uint balloc(uint dev)
+/*
+ * Allocates a data block; 0 if the disk is full. With zero set its contents are zeroed (in
+ * the transaction); otherwise the caller must fill the whole block itself (bzeroed).
+ */
+static uint balloc(uint dev, int zero)
 {
 	uint lo = data_start();
 	uint hint = __atomic_load_n(&alloc_hint, __ATOMIC_RELAXED);
@@ -101,10 +104,12 @@ static uint balloc(uint dev)
 		return 0;
 	__atomic_store_n(&alloc_hint, b + 1, __ATOMIC_RELAXED);
 
-	/* The old contents must not show through, in files or in new pointer blocks. */
-	struct buf *bp = bzeroed(dev, b);
-	log_write(bp);
-	brelse(bp);
+	if (zero) {
+		/* The old contents must not show through, in files or in new pointer blocks. */
+		struct buf *bp = bzeroed(dev, b);
+		log_write(bp);
+		brelse(bp);
+	}
 	return b;
 }
 
@@ -123,12 +128,15 @@ static void bfree(uint dev, uint b)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Counting the blocks one transaction dirties, to keep it within MAXOPBLOCKS.
+ * Counting the distinct blocks an operation dirties, to keep it within its reservation
+ * in the log (MAXOPBLOCKS, or what begin_op_n() granted).
  */
+
+#define OPBLOCKS_MAX LOGSIZE
 
 struct opblocks {
 	int n;
-	uint blk[MAXOPBLOCKS];
+	uint blk[OPBLOCKS_MAX];
 };
 
 static int op_has(const struct opblocks *o, uint b)
@@ -143,8 +151,8 @@ static void op_add(struct opblocks *o, uint b)
 {
 	if (!o || op_has(o, b))
 		return;
-	if (o->n >= MAXOPBLOCKS)
-		panic("fs: operation dirtied more than %d blocks", MAXOPBLOCKS);
+	if (o->n >= OPBLOCKS_MAX)
+		panic("fs: operation dirtied more than %d blocks", OPBLOCKS_MAX);
 	o->blk[o->n++] = b;
 }
 
@@ -381,100 +389,164 @@ static void ptr_set(struct inode *ip, uint blk, uint idx, uint v)
 }
 
 /*
- * The disk block holding logical block bn of ip (locked), allocating it and any missing
- * pointer blocks if alloc is set; 0 if it is absent, or cannot be allocated. The blocks
- * dirtied are recorded in o (if not NULL). No buffer is held across balloc(), which reads
- * a bitmap block: see the one-buffer rule in bio.c.
+ * A window on up to RUN consecutive logical blocks that share one pointer block (or
+ * ip->addrs). Sequential reads and writes look the pointer blocks up once per window
+ * rather than once per block: every buffer-cache lookup takes and releases a sleep lock,
+ * and those dominate the cost of file I/O.
  */
-static uint bmap(struct inode *ip, uint bn, int alloc, struct opblocks *o)
+#define RUN 16
+
+struct maprun {
+	uint first;     /* logical block of addr[0] */
+	uint n;         /* entries in use; 0: nothing loaded */
+	uint parent;    /* pointer block holding the entries; 0 for ip->addrs, or if absent */
+	int missing;    /* pointer blocks absent above the entries (then parent is 0) */
+	uint addr[RUN]; /* the mappings; 0 for an unallocated block */
+};
+
+/* Loads the window starting at logical block bn. */
+static void run_load(struct inode *ip, uint bn, struct maprun *r)
 {
 	uint path[3];
 	int depth = bmap_path(bn, path);
-	uint parent = 0, ptr = 0;
+	uint blk = 0;
 
-	for (int lvl = 0; lvl < depth; lvl++) {
-		ptr = ptr_get(ip, parent, path[lvl]);
-		if (!ptr) {
-			if (!alloc || (ptr = balloc(ip->dev)) == 0)
-				return 0;
-			ptr_set(ip, parent, path[lvl], ptr);
-			op_add(o, ptr);
-			op_add(o, BBLOCK(ptr, fs_sb));
-			if (parent)
-				op_add(o, parent);
-		}
-		parent = ptr;
+	r->first = bn;
+	r->parent = 0;
+	r->missing = 0;
+	if (depth == 0) {
+		/* Past MAXFILE: only a corrupt size leads here; read it as a hole. */
+		r->n = 1;
+		r->addr[0] = 0;
+		return;
 	}
-	return ptr;
+	uint idx = path[depth - 1];
+	r->n = MIN((uint)RUN, (uint)(depth == 1 ? NDIRECT : NINDIRECT) - idx);
+	if (depth == 1) {
+		memmove(r->addr, &ip->addrs[idx], r->n * sizeof(uint));
+		return;
+	}
+	for (int lvl = 0; lvl < depth - 1; lvl++) {
+		if ((blk = ptr_get(ip, blk, path[lvl])) == 0) {
+			r->missing = depth - 1 - lvl;
+			memset(r->addr, 0, sizeof(r->addr));
+			return;
+		}
+	}
+	r->parent = blk;
+	struct buf *bp = bread(ip->dev, blk);
+	memmove(r->addr, bp->data + idx * sizeof(uint), r->n * sizeof(uint));
+	brelse(bp);
+}
+
+/* The disk block of logical block bn (0 if unallocated), moving the window to it. */
+static uint run_get(struct inode *ip, uint bn, struct maprun *r)
+{
+	if (r->n == 0 || bn < r->first || bn >= r->first + r->n)
+		run_load(ip, bn, r);
+	return r->addr[bn - r->first];
 }
 
 /*
- * An upper bound on how many blocks not yet in o writing logical block bn will dirty:
- * the inode block; then, if bn is mapped, the data block; otherwise each missing level is
- * a new block plus its bitmap block (counted even if that bitmap block is already in o,
- * since balloc decides which it is), and the existing pointer block that gains a pointer.
+ * Allocates unmapped logical block bn (which r covers) and any pointer blocks missing
+ * above it, recording the blocks dirtied in o (if not NULL). The new data block is not
+ * zeroed: the caller fills all of it. Returns it, or 0 if the disk is full. No buffer is
+ * held across balloc(), which reads a bitmap block: see the one-buffer rule in bio.c.
  */
-static int write_cost(struct inode *ip, uint bn, const struct opblocks *o)
+static uint alloc_data(struct inode *ip, uint bn, struct maprun *r, struct opblocks *o)
 {
-	uint path[3];
+	uint path[3], parent = r->parent;
 	int depth = bmap_path(bn, path);
-	int cost = !op_has(o, IBLOCK(ip->inum, fs_sb));
-	uint parent = 0;
 
-	for (int lvl = 0; lvl < depth; lvl++) {
-		uint ptr = ptr_get(ip, parent, path[lvl]);
-		if (!ptr) {
-			cost += 2 * (depth - lvl);
-			if (parent && !op_has(o, parent))
-				cost++;
-			return cost;
+	if (depth > 1 && !parent) {
+		for (int lvl = 0; lvl < depth - 1; lvl++) {
+			uint ptr = ptr_get(ip, parent, path[lvl]);
+			if (!ptr) {
+				if ((ptr = balloc(ip->dev, 1)) == 0)
+					return 0;
+				ptr_set(ip, parent, path[lvl], ptr);
+				op_add(o, ptr);
+				op_add(o, BBLOCK(ptr, fs_sb));
+				if (parent)
+					op_add(o, parent);
+			}
+			parent = ptr;
 		}
-		parent = ptr;
+		r->parent = parent;
+		r->missing = 0;
 	}
-	return cost + !op_has(o, parent);
+	uint a = balloc(ip->dev, 0);
+	if (!a)
+		return 0;
+	ptr_set(ip, parent, path[depth - 1], a);
+	op_add(o, BBLOCK(a, fs_sb));
+	if (parent)
+		op_add(o, parent);
+	r->addr[bn - r->first] = a;
+	return a;
+}
+
+/*
+ * An upper bound on how many blocks not yet in o writing logical block bn will dirty
+ * (the inode block is in o already): the data block if it is mapped; otherwise the new
+ * data block and each missing pointer block, each with its bitmap block (counted even if
+ * that bitmap block is in o, since balloc decides which it is), and the existing pointer
+ * block that gains a pointer.
+ */
+static int write_cost(struct inode *ip, uint bn, struct maprun *r, const struct opblocks *o)
+{
+	uint a = run_get(ip, bn, r);
+	if (a)
+		return !op_has(o, a);
+	int cost = 2 + 2 * r->missing;
+	if (r->parent)
+		cost += !op_has(o, r->parent);
+	else if (r->missing)
+		cost++; /* not worth a walk to see whether it is the inode or a pointer block */
+	return cost;
 }
 
 /* ---------------------------------------------------------------------------------------
- * Reading and writing. Copies to and from user memory go through a small bounce buffer
- * with no buffer-cache lock held, since a page fault there may need the file system.
+ * Reading and writing. Copies to and from user memory go through a bounce buffer with
+ * no buffer-cache lock held, since a page fault there may need the file system.
  */
 
-#define BOUNCE 256
+/* Reads the window's blocks from bn on, together, if they are in the file. */
+static void run_prefetch(struct inode *ip, const struct maprun *r, uint bn)
+{
+	uint blocks[RUN];
+	uint end = (uint)(((uint64)ip->size + BSIZE - 1) / BSIZE);
+	int k = 0;
 
-/* Copies m bytes at offset boff of disk block a (0: a hole, reads as zeros) to dst. */
+	for (uint b = bn; b < r->first + r->n && b < end; b++)
+		if (r->addr[b - r->first])
+			blocks[k++] = r->addr[b - r->first];
+	if (k > 1)
+		bprefetch(ip->dev, blocks, k);
+}
+
+/* Copies m bytes at offset boff of disk block a (0: a hole, reads as zeros) to dst;
+ * returns m, or 0 if dst is bad. */
 static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, uint m)
 {
-	char tmp[BOUNCE];
-	uint done = 0;
+	char tmp[BSIZE];
+	void *to = user_dst ? tmp : (void *)dst;
 
-	if (!user_dst) {
-		if (a) {
-			struct buf *bp = bread(dev, a);
-			memmove((void *)dst, bp->data + boff, m);
-			brelse(bp);
-		} else {
-			memset((void *)dst, 0, m);
-		}
-		return m;
+	if (a) {
+		struct buf *bp = bread(dev, a);
+		memmove(to, bp->data + boff, m);
+		brelse(bp);
+	} else {
+		memset(to, 0, m);
 	}
-	while (done < m) {
-		uint k = MIN(m - done, (uint)BOUNCE);
-		if (a) {
-			struct buf *bp = bread(dev, a);
-			memmove(tmp, bp->data + boff + done, k);
-			brelse(bp);
-		} else {
-			memset(tmp, 0, k);
-		}
-		if (either_copyout(1, dst + done, tmp, k) < 0)
-			break;
-		done += k;
-	}
-	return done;
+	if (user_dst && either_copyout(1, dst, tmp, m) < 0)
+		return 0;
+	return m;
 }
 
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
+	struct maprun run = { .n = 0 };
 	uint tot = 0;
 
 	if (off > ip->size || off + n < off)
@@ -482,7 +554,7 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	if (off + n > ip->size)
 		n = ip->size - off;
 	while (tot < n) {
-		uint boff = off % BSIZE;
+		uint bn = off / BSIZE, boff = off % BSIZE;
 		uint m = MIN(n - tot, BSIZE - boff);
 		uint k;
 		char *page = ip->vmobj ? vmobj_page_lookup(ip->vmobj, off) : NULL;
@@ -492,7 +564,10 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 			k = either_copyout(user_dst, dst + tot, page + off % PGSIZE, m) < 0 ? 0 : m;
 			vmobj_page_put(page);
 		} else {
-			uint a = bmap(ip, off / BSIZE, 0, NULL);
+			int moved = run.n == 0 || bn < run.first || bn >= run.first + run.n;
+			uint a = run_get(ip, bn, &run);
+			if (moved)
+				run_prefetch(ip, &run, bn);
 			k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
 		}
 		tot += k;
@@ -503,48 +578,50 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	return (int)tot;
 }
 
-/* Writes m bytes from src into logical block bn at offset boff; returns the bytes written. */
+/* Writes m bytes from src into logical block bn at offset boff; returns m, or 0 if the
+ * source is bad or the disk is full. */
 static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint64 src, uint m,
-			struct opblocks *o)
+			struct maprun *r, struct opblocks *o)
 {
-	char tmp[BOUNCE];
-	uint done = 0;
+	char tmp[BSIZE];
+	const void *from = (const void *)src;
+	struct buf *bp;
 
-	while (done < m) {
-		uint k = m - done;
-		const void *from = (const void *)(src + done);
-		if (user_src) {
-			/* Fetch the bytes before allocating, so a bad address allocates nothing. */
-			k = MIN(k, (uint)BOUNCE);
-			if (either_copyin(tmp, 1, src + done, k) < 0)
-				break;
-			from = tmp;
-		}
-		uint a = bmap(ip, bn, 1, o);
-		if (!a)
-			break;
-		struct buf *bp = bread(ip->dev, a);
-		memmove(bp->data + boff + done, from, k);
-		log_write(bp);
-		brelse(bp);
-		if (ip->vmobj) {
-			/* Keep mapped copies of this page in step with the file. */
-			uint64 foff = (uint64)bn * BSIZE + boff + done;
-			char *page = vmobj_page_lookup(ip->vmobj, foff);
-			if (page) {
-				memmove(page + foff % PGSIZE, from, k);
-				vmobj_page_put(page);
-			}
-		}
-		op_add(o, a);
-		done += k;
+	if (user_src) {
+		/* Fetch the bytes before allocating, so a bad address allocates nothing. */
+		if (either_copyin(tmp, 1, src, m) < 0)
+			return 0;
+		from = tmp;
 	}
-	return done;
+	uint a = run_get(ip, bn, r);
+	if (a) {
+		/* Overwriting all of it, the old contents need not be read. */
+		bp = boff == 0 && m == BSIZE ? bzeroed(ip->dev, a) : bread(ip->dev, a);
+	} else {
+		if ((a = alloc_data(ip, bn, r, o)) == 0)
+			return 0;
+		bp = bzeroed(ip->dev, a); /* a new block: nothing on disk worth reading */
+	}
+	memmove(bp->data + boff, from, m);
+	log_write(bp);
+	brelse(bp);
+	op_add(o, a);
+	if (ip->vmobj) {
+		/* Keep mapped copies of this page in step with the file. */
+		uint64 foff = (uint64)bn * BSIZE + boff;
+		char *page = vmobj_page_lookup(ip->vmobj, foff);
+		if (page) {
+			memmove(page + foff % PGSIZE, from, m);
+			vmobj_page_put(page);
+		}
+	}
+	return m;
 }
 
 static int writei_op(struct inode *ip, int user_src, uint64 src, uint off, uint n,
-		     struct opblocks *o)
+		     struct opblocks *o, int budget)
 {
+	struct maprun run = { .n = 0 };
 	uint tot = 0;
 
 	if (off > ip->size || off + n < off)
@@ -558,9 +635,9 @@ static int writei_op(struct inode *ip, int user_src, uint64 src, uint off, uint 
 	while (tot < n) {
 		uint bn = off / BSIZE, boff = off % BSIZE;
 		uint m = MIN(n - tot, BSIZE - boff);
-		if (o && o->n + write_cost(ip, bn, o) > MAXOPBLOCKS)
+		if (o && o->n + write_cost(ip, bn, &run, o) > budget)
 			break;
-		uint k = write_block(ip, bn, boff, user_src, src + tot, m, o);
+		uint k = write_block(ip, bn, boff, user_src, src + tot, m, &run, o);
 		tot += k;
 		off += k;
 		if (k != m)
@@ -568,20 +645,20 @@ static int writei_op(struct inode *ip, int user_src, uint64 src, uint off, uint 
 	}
 	if (off > ip->size)
 		ip->size = off;
-	/* Even without growth, bmap may have added pointers to ip->addrs. */
+	/* Even without growth, new blocks may have added pointers to ip->addrs. */
 	iupdate(ip);
 	return (int)tot;
 }
 
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
-	return writei_op(ip, user_src, src, off, n, NULL);
+	return writei_op(ip, user_src, src, off, n, NULL, 0);
 }
 
-int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n, int budget)
 {
 	struct opblocks o = { 0 };
-	return writei_op(ip, user_src, src, off, n, &o);
+	return writei_op(ip, user_src, src, off, n, &o, MIN(budget, OPBLOCKS_MAX));
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -619,6 +696,61 @@ static int last_ptr(uint dev, uint blk)
 	return i;
 }
 
+/*
+ * Frees pointer block ptr (in slot (parent, idx)) and every data block it points to, in
+ * one go, if the transaction has room for the bitmap blocks involved: 1 if done, 0 if
+ * not (the caller then frees them one by one). Each bitmap block is read once for all
+ * its bits, where freeing block by block would cost several buffer lookups per block.
+ */
+static int free_leaf(struct inode *ip, uint parent, uint idx, uint ptr, struct opblocks *o)
+{
+	uint e[NINDIRECT], bmb[OPBLOCKS_MAX];
+	int nb = 0, need = parent && !op_has(o, parent);
+
+	struct buf *bp = bread(ip->dev, ptr);
+	memmove(e, bp->data, sizeof(e));
+	brelse(bp);
+	for (uint i = 0; i <= NINDIRECT; i++) {
+		uint b = i < NINDIRECT ? e[i] : ptr;
+		if (!b)
+			continue;
+		if (b < data_start() || b >= fs_sb.size)
+			panic("itrunc: block %u is not a data block", b);
+		uint bb = BBLOCK(b, fs_sb);
+		int j = 0;
+		while (j < nb && bmb[j] != bb)
+			j++;
+		if (j < nb)
+			continue;
+		if (nb == OPBLOCKS_MAX)
+			return 0;
+		bmb[nb++] = bb;
+		need += !op_has(o, bb);
+		if (o->n + need > MAXOPBLOCKS)
+			return 0;
+	}
+	for (int j = 0; j < nb; j++) {
+		bp = bread(ip->dev, bmb[j]);
+		for (uint i = 0; i <= NINDIRECT; i++) {
+			uint b = i < NINDIRECT ? e[i] : ptr;
+			if (!b || BBLOCK(b, fs_sb) != bmb[j])
+				continue;
+			uint bi = b % BPB;
+			uchar m = (uchar)(1 << (bi % 8));
+			if (!(bp->data[bi / 8] & m))
+				panic("bfree: block %u is already free", b);
+			bp->data[bi / 8] &= (uchar)~m;
+		}
+		log_write(bp);
+		brelse(bp);
+		op_add(o, bmb[j]);
+	}
+	ptr_set(ip, parent, idx, 0);
+	if (parent)
+		op_add(o, parent);
+	return 1;
+}
+
 /* Logical blocks under one pointer at each level: data block, pointer block, double. */
 static const uint level_span[3] = { 1, NINDIRECT, NDINDIRECT };
 
@@ -634,6 +766,8 @@ static int trim(struct inode *ip, uint parent, uint idx, int level, uint first, 
 	uint ptr = ptr_get(ip, parent, idx);
 	if (!ptr)
 		return 0;
+	if (level == 1 && first >= keep && free_leaf(ip, parent, idx, ptr, o))
+		return 1;
 	if (level > 0) {
 		int i = last_ptr(ip->dev, ptr);
 		if (i >= 0) {

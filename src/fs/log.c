@@ -4,23 +4,27 @@
  * An operation brackets its writes with begin_op()/end_op() and records each modified
  * buffer with log_write() instead of writing it. The buffer stays pinned in the cache. When
  * the last operation in progress ends, the group commit runs:
- *   1. copy every logged block to its slot in the on-disk log area;
- *   2. write the log header with the count and home block numbers (the commit point);
- *   3. write every block to its home location;
- *   4. write the header again with a count of zero.
- * A crash before step 2 loses the whole group; after it, recovery at boot replays steps 3-4.
+ *   1. write every logged block to its slot in the on-disk log area, and the log header
+ *      (count, home block numbers, and a checksum of both and of the logged data);
+ *   2. once all of that is on disk, write every block to its home location.
+ * The writes of each step are in flight together, so a commit costs two disk round trips.
  *
- * Admission: each operation may dirty at most MAXOPBLOCKS distinct blocks, and begin_op()
- * reserves that much. Operations are admitted while the blocks already logged plus all the
- * reservations fit in wal.cap, which is below both the log area and NBUF - BIO_SPARE: the
- * pinned buffers must leave the cache enough free buffers for the running operations to
- * read what they need, or they could never finish and free the log (see bio.c).
+ * The checksum is what makes step 1 a single step: at boot, recovery replays the header's
+ * transaction only if the log slots match the checksum, that is, if every write of step 1
+ * reached the disk. A crash during step 1 thus loses the whole transaction (end_op had not
+ * returned), and one after it replays all of it. The header is never cleared: replaying a
+ * transaction that step 2 already installed rewrites the same data, since a transaction
+ * is installed before the next one starts writing the log.
+ *
+ * Admission: each operation declares how many distinct blocks it may dirty (MAXOPBLOCKS
+ * for begin_op(), more for big writes through begin_op_n()), and is admitted while the
+ * blocks already logged plus all the reservations fit in wal.cap. That cap is below both
+ * the log area and NBUF - BIO_SPARE: the pinned buffers must leave the cache free buffers
+ * for the running operations to read what they need, or they could never finish and
+ * release the log (see bio.c).
  *
  * The commit never needs a free cache buffer: it copies each logged block into a private
- * bounce buffer, writes the bounce buffers to the log area, and then writes the same
- * bounce buffers to the blocks' home locations (nothing can change the cached copies while
- * no operation is running). Each phase's writes are in flight together, and a phase
- * starts only when the previous one is complete, which is all the ordering the log needs.
+ * bounce buffer, and writes the bounce buffers first to the log area and then home.
  *
  * Lock order: an operation begins (begin_op, which may sleep) before it takes any inode or
  * buffer lock, and ends (end_op) after releasing them. wal.lock is a spinlock taken with a
@@ -43,10 +47,11 @@
 
 /* The header block at the start of the log area; also its in-memory form. */
 struct log_header {
-	int n;               /* number of logged blocks */
-	int block[LOGSIZE];  /* home block number of each */
+	int n;              /* number of logged blocks */
+	int block[LOGSIZE]; /* home block number of each */
+	uint64 sum;         /* log_sum() of this transaction */
 };
-_Static_assert(sizeof(struct log_header) <= BSIZE, "log header must fit in a block");
+_Static_assert(sizeof(struct log_header) <= 512, "log header must fit in one sector");
 
 static struct {
 	struct spinlock lock;
@@ -54,22 +59,48 @@ static struct {
 	uint start;      /* block number of the header; the logged blocks follow it */
 	int size;        /* number of log slots */
 	int cap;         /* admission limit, <= size */
+	int reserved;    /* blocks reserved by the operations in progress */
 	int outstanding; /* operations between begin_op and end_op */
 	int committing;  /* a commit is running; new operations wait */
+	int waiting;     /* processes asleep in begin_op or waiting for a commit */
 	struct log_header lh;
+	struct buf *buf[LOGSIZE]; /* the pinned cache buffer of each logged block */
 } wal;
 
 /* Bounce buffers for the commit and recovery, used only by the committer. */
-static struct buf logbuf[LOGSIZE]; /* one per log slot */
-static struct buf headbuf;         /* the header block */
-static struct buf *logbufp[LOGSIZE];
-static struct buf *pinned[LOGSIZE]; /* the cache buffers the current commit unpins */
+static struct buf logbuf[LOGSIZE + 1]; /* one per log slot, then the header */
+static struct buf *logbufp[LOGSIZE];     /* &logbuf[i], for virtio_disk_rw_many() */
+#define HEADBUF (&logbuf[LOGSIZE])
 
-static void head_io(int write)
+/*
+ * A 64-bit checksum of the header's count and block numbers and of the n logged blocks in
+ * the bounce buffers. It only has to tell a complete log write from a torn one, where
+ * some slots still hold older data, so a fast multiply-rotate mix is enough.
+ */
+static uint64 log_sum(int n)
 {
-	headbuf.dev = (uint)wal.dev;
-	headbuf.blockno = wal.start;
-	virtio_disk_rw(&headbuf, write);
+	uint64 h = 0x6a09e667f3bcc909UL ^ (uint64)n;
+
+	for (int i = 0; i <= n; i++) {
+		const uchar *p = i < n ? logbuf[i].data : (const uchar *)wal.lh.block;
+		uint len = i < n ? BSIZE : (uint)n * sizeof(int);
+		for (uint j = 0; j + 8 <= len; j += 8) {
+			uint64 w;
+			memmove(&w, p + j, 8);
+			h ^= w * 0x9e3779b97f4a7c15UL;
+			h = (h << 31 | h >> 33) * 0xc2b2ae3d27d4eb4fUL;
+		}
+		if (len % 8) {
+			uint64 w = 0;
+			memmove(&w, p + len - len % 8, len % 8);
+			h ^= w * 0x9e3779b97f4a7c15UL;
+			h = (h << 31 | h >> 33) * 0xc2b2ae3d27d4eb4fUL;
+		}
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdUL;
+	h ^= h >> 33;
+	return h;
 }
 
 /* Points each of the first n bounce buffers at its log slot, or at its home block. */
@@ -79,52 +110,50 @@ static void aim(int n, int home)
 		logbuf[i].dev = (uint)wal.dev;
 		logbuf[i].blockno = home ? (uint)wal.lh.block[i] : wal.start + 1 + (uint)i;
 	}
+	HEADBUF->dev = (uint)wal.dev;
+	HEADBUF->blockno = wal.start;
 }
 
-static void read_head(void)
+/* Replays the transaction in the log if all of it was written. */
+static void recover(void)
 {
-	head_io(0);
-	memmove(&wal.lh, headbuf.data, sizeof(wal.lh));
-	if (wal.lh.n < 0 || wal.lh.n > wal.size)
-		panic("log: corrupt header (%d blocks)", wal.lh.n);
-	for (int i = 0; i < wal.lh.n; i++) {
+	aim(0, 0);
+	virtio_disk_rw(HEADBUF, 0);
+	memmove(&wal.lh, HEADBUF->data, sizeof(wal.lh));
+	int n = wal.lh.n;
+	if (n < 0 || n > wal.size)
+		panic("log: corrupt header (%d blocks)", n);
+	for (int i = 0; i < n; i++) {
 		uint b = (uint)wal.lh.block[i];
 		if (b < fs_sb.inodestart || b >= fs_sb.size)
 			panic("log: corrupt header (block %u)", b);
 	}
-}
-
-/* Writes the in-memory header to disk; with lh.n > 0 this is the commit point. */
-static void write_head(void)
-{
-	memset(headbuf.data, 0, BSIZE);
-	memmove(headbuf.data, &wal.lh, sizeof(wal.lh));
-	head_io(1);
-}
-
-/* Replays a committed transaction that a crash interrupted. */
-static void recover(void)
-{
-	read_head();
-	if (wal.lh.n > 0) {
-		printf("fs: replaying %d logged blocks\n", wal.lh.n);
-		aim(wal.lh.n, 0);
-		virtio_disk_rw_many(logbufp, wal.lh.n, 0);
-		aim(wal.lh.n, 1);
-		virtio_disk_rw_many(logbufp, wal.lh.n, 1);
+	if (n > 0) {
+		aim(n, 0);
+		virtio_disk_rw_many(logbufp, n, 0);
+		if (log_sum(n) == wal.lh.sum) {
+			aim(n, 1);
+			virtio_disk_rw_many(logbufp, n, 1);
+		} else {
+			printf("fs: discarding an incomplete transaction of %d blocks\n", n);
+		}
 	}
+	/* Leave an empty log, so that a later boot need not read the slots. */
 	wal.lh.n = 0;
-	write_head();
+	wal.lh.sum = log_sum(0);
+	memset(HEADBUF->data, 0, BSIZE);
+	memmove(HEADBUF->data, &wal.lh, sizeof(wal.lh));
+	aim(0, 0);
+	virtio_disk_rw(HEADBUF, 1);
 }
 
 void initlog(int dev, struct superblock *sb)
 {
 	initlock(&wal.lock, "log");
-	initsleeplock(&headbuf.lock, "loghead");
-	for (int i = 0; i < LOGSIZE; i++) {
+	for (int i = 0; i <= LOGSIZE; i++)
 		initsleeplock(&logbuf[i].lock, "logbuf");
+	for (int i = 0; i < LOGSIZE; i++)
 		logbufp[i] = &logbuf[i];
-	}
 	wal.dev = dev;
 	wal.start = sb->logstart;
 	if (sb->nlog < 2)
@@ -136,56 +165,67 @@ void initlog(int dev, struct superblock *sb)
 	recover();
 }
 
-void begin_op(void)
+int begin_op_n(int want)
 {
+	/* Leave room for an ordinary operation beside a big one, if the log is big enough. */
+	int n = MAX(MIN(want, MAX(wal.cap - MAXOPBLOCKS, MAXOPBLOCKS)), 1);
+
 	acquire(&wal.lock);
-	for (;;) {
-		if (wal.committing ||
-		    wal.lh.n + (wal.outstanding + 1) * MAXOPBLOCKS > wal.cap) {
-			sleep(&wal, &wal.lock);
-		} else {
-			wal.outstanding++;
-			break;
-		}
+	while (wal.committing || wal.lh.n + wal.reserved + n > wal.cap) {
+		wal.waiting++;
+		sleep(&wal, &wal.lock);
+		wal.waiting--;
 	}
+	wal.reserved += n;
+	wal.outstanding++;
 	release(&wal.lock);
+	return n;
 }
 
+void begin_op(void)
+{
+	begin_op_n(MAXOPBLOCKS);
+}
+
+/* Writes the transaction in lh to the log, then home; see the top of the file. */
 static void commit(void)
 {
 	int n = wal.lh.n;
 
 	if (n == 0)
 		return;
-	for (int i = 0; i < n; i++) {
-		struct buf *home = bread((uint)wal.dev, (uint)wal.lh.block[i]);
-		memmove(logbuf[i].data, home->data, BSIZE);
-		pinned[i] = home;
-		brelse(home);
-	}
+	/* Without the buffers' locks: only operations change a buffer's data, and none is
+	 * running; a pinned buffer is valid, so no disk read lands in it either. */
+	for (int i = 0; i < n; i++)
+		memmove(logbuf[i].data, wal.buf[i]->data, BSIZE);
+	wal.lh.sum = log_sum(n);
+	memset(HEADBUF->data, 0, BSIZE);
+	memmove(HEADBUF->data, &wal.lh, sizeof(wal.lh));
 	aim(n, 0);
-	virtio_disk_rw_many(logbufp, n, 1);
-	write_head();
+	struct buf *first[LOGSIZE + 1];
+	memmove(first, logbufp, (size_t)n * sizeof(first[0]));
+	first[n] = HEADBUF;
+	virtio_disk_rw_many(first, n + 1, 1); /* the slots and the header together */
 	aim(n, 1);
 	virtio_disk_rw_many(logbufp, n, 1);
 	for (int i = 0; i < n; i++)
-		bunpin(pinned[i]);
+		bunpin(wal.buf[i]);
 	wal.lh.n = 0;
-	write_head();
 }
 
-void log_end_op(void)
+static void log_end_op_n(int n)
 {
 	int do_commit = 0;
 
 	acquire(&wal.lock);
-	if (wal.outstanding < 1 || wal.committing)
+	if (wal.outstanding < 1 || wal.committing || wal.reserved < n)
 		panic("end_op: no operation in progress");
 	wal.outstanding--;
+	wal.reserved -= n;
 	if (wal.outstanding == 0) {
 		do_commit = 1;
 		wal.committing = 1;
-	} else {
+	} else if (wal.waiting) {
 		/* Our unused reservation may let a waiting begin_op() in. */
 		wakeup(&wal);
 	}
@@ -196,16 +236,27 @@ void log_end_op(void)
 		commit();
 		acquire(&wal.lock);
 		wal.committing = 0;
-		wakeup(&wal);
+		if (wal.waiting)
+			wakeup(&wal);
 		release(&wal.lock);
 	}
 }
 
-void end_op(void)
+void log_end_op(void)
 {
-	log_end_op();
+	log_end_op_n(MAXOPBLOCKS);
+}
+
+void end_op_n(int n)
+{
+	log_end_op_n(n);
 	/* Unlinked files closed by this operation are freed in transactions of their own. */
 	inode_reap_orphans();
+}
+
+void end_op(void)
+{
+	end_op_n(MAXOPBLOCKS);
 }
 
 void log_write(struct buf *b)
@@ -217,13 +268,14 @@ void log_write(struct buf *b)
 		panic("log_write: outside of a transaction");
 	for (int i = 0; i < wal.lh.n; i++) {
 		if ((uint)wal.lh.block[i] == b->blockno) {
-			/* Absorbed: the block is already logged and will be committed as it is then. */
+			/* Absorbed: already logged, it is committed as it is at commit time. */
 			release(&wal.lock);
 			return;
 		}
 	}
 	if (wal.lh.n >= wal.size)
 		panic("log_write: transaction too big");
+	wal.buf[wal.lh.n] = b;
 	wal.lh.block[wal.lh.n++] = (int)b->blockno;
 	bpin(b);
 	release(&wal.lock);

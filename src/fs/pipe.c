@@ -16,7 +16,7 @@
 #include "fs/fs_internal.h"
 
 #define PIPESIZE PGSIZE /* a power of two, so the free-running counters wrap cleanly */
-#define CHUNK 128       /* bytes moved per lock hold */
+#define CHUNK 512       /* bytes moved per lock hold */
 
 struct pipe {
 	struct spinlock lock;
@@ -25,6 +25,10 @@ struct pipe {
 	uint nwrite;   /* bytes written so far (free-running) */
 	int readopen;  /* a read end is still open */
 	int writeopen; /* a write end is still open */
+	/* Sleepers on nread and on nwrite: wakeup() scans every process, so it is skipped
+	 * when nobody waits. */
+	int rwait;
+	int wwait;
 };
 
 int pipealloc(struct file **f0, struct file **f1)
@@ -39,6 +43,7 @@ int pipealloc(struct file **f0, struct file **f1)
 	initlock(&pi->lock, "pipe");
 	pi->nread = pi->nwrite = 0;
 	pi->readopen = pi->writeopen = 1;
+	pi->rwait = pi->wwait = 0;
 
 	(*f0)->type = FD_PIPE;
 	(*f0)->readable = 1;
@@ -99,14 +104,18 @@ int pipewrite(struct pipe *pi, uint64 addr, int n)
 				return -1;
 			}
 			if (pi->nwrite - pi->nread == PIPESIZE) {
-				wakeup(&pi->nread);
+				if (pi->rwait)
+					wakeup(&pi->nread);
+				pi->wwait++;
 				sleep(&pi->nwrite, &pi->lock);
+				pi->wwait--;
 				continue;
 			}
 			while (i < k && pi->nwrite - pi->nread < PIPESIZE)
 				pi->data[pi->nwrite++ % PIPESIZE] = tmp[i++];
 		}
-		wakeup(&pi->nread);
+		if (pi->rwait)
+			wakeup(&pi->nread);
 		release(&pi->lock);
 		done += k;
 	}
@@ -131,13 +140,16 @@ int piperead(struct pipe *pi, uint64 addr, int n)
 			release(&pi->lock);
 			return -1;
 		}
+		pi->rwait++;
 		sleep(&pi->nread, &pi->lock);
+		pi->rwait--;
 	}
 	while (done < n && pi->nread != pi->nwrite) {
 		int k = 0;
 		while (k < CHUNK && done + k < n && pi->nread != pi->nwrite)
 			tmp[k++] = pi->data[pi->nread++ % PIPESIZE];
-		wakeup(&pi->nwrite);
+		if (pi->wwait)
+			wakeup(&pi->nwrite);
 		release(&pi->lock);
 		if (either_copyout(1, addr + (uint64)done, tmp, (uint64)k) < 0)
 			return done > 0 ? done : -1;
