@@ -127,7 +127,7 @@ static void bench_disk(void)
 	}
 	unlink("bench.tmp");
 	report("file write (8 KiB write() calls, through the log)", wruns, chunks * 8, "KiB");
-	report("file read (buffer cache warm after write)", rruns, chunks * 8, "KiB");
+	report("file read (the file just written)", rruns, chunks * 8, "KiB");
 }
 
 static void bench_mmap_read(void)
