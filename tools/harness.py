@@ -307,12 +307,27 @@ def check_cat(line):
     return line.strip() == "abc"
 
 
+def check_procdump(line):
+    return re.match(r"^\s*1\s+\S+\s+init\s*$", line) is not None
+
+
+def check_line(text):
+    return lambda line: line.strip() == text
+
+
 # Console conversations: (what to type, how to recognise the right answer, test name).
+# A newline is typed after each; the console's line editing is exercised with control
+# characters: DEL erases a character, ^U the line, ^D ends input, ^P lists processes.
 SCRIPTS = {
     "console": [
         ("echo hello | wc", check_wc, "echo hello | wc"),
         ("ls", check_ls, "ls lists README.md first"),
         ("echo abc > f1 ; cat f1", check_cat, "echo abc > f1 ; cat f1"),
+        ("echo abX\x7fc", check_line("abc"), "backspace erases a character"),
+        ("echo wrong\x15echo right", check_line("right"), "^U erases the line"),
+        ("\x10echo listed", check_procdump, "^P lists processes (init is pid 1)"),
+        # Last: the newline typed after ^D reaches the shell as an extra empty command.
+        ("wc\nx y\n\x04", check_line("1 2 4"), "^D ends wc's input"),
     ],
 }
 
