@@ -92,11 +92,11 @@ static uint32_t balloc(void)
 
 /* ---- inodes: struct dinode in its on-disk byte layout ---- */
 
-#define DI_TYPE 0
+#define DI_TYPE  0
 #define DI_MAJOR 2
 #define DI_MINOR 4
 #define DI_NLINK 6
-#define DI_SIZE 8
+#define DI_SIZE  8
 #define DI_ADDRS 12
 
 static void rinode(uint32_t inum, unsigned char *di)
@@ -310,8 +310,8 @@ int main(int argc, char *argv[])
 	write_bitmap(next_block);
 	if (fflush(img) != 0 || fclose(img) != 0)
 		die("cannot write", img_name);
-	printf("mkfs: %s: %u blocks (%u meta, %u data, %u used), %u inodes used of %u\n",
-	       img_name, (unsigned)FSSIZE, (unsigned)nmeta, (unsigned)sb.nblocks,
+	printf("mkfs: %s: %u blocks (%u meta, %u data, %u used), %u inodes used of %u\n", img_name,
+	       (unsigned)FSSIZE, (unsigned)nmeta, (unsigned)sb.nblocks,
 	       (unsigned)(next_block - nmeta), (unsigned)(next_inode - 1), (unsigned)NINODES);
 	return 0;
 }

@@ -7,10 +7,10 @@
 #include "arch/riscv/riscv.h"
 
 #define PLIC_PRIORITY(irq) (PLIC + 4 * (irq))
-#define PLIC_SENABLE(h) (PLIC + 0x2000 + 0x80 * (2 * (h) + 1))
+#define PLIC_SENABLE(h)    (PLIC + 0x2000 + 0x80 * (2 * (h) + 1))
 #define PLIC_STHRESHOLD(h) (PLIC + 0x200000 + 0x1000 * (2 * (h) + 1))
-#define PLIC_SCLAIM(h) (PLIC + 0x200004 + 0x1000 * (2 * (h) + 1))
-#define R32(a) (*(volatile uint32 *)(a))
+#define PLIC_SCLAIM(h)     (PLIC + 0x200004 + 0x1000 * (2 * (h) + 1))
+#define R32(a)             (*(volatile uint32 *)(a))
 
 void plic_init(void)
 {

@@ -9,17 +9,16 @@
 #include "arch/riscv/memlayout.h"
 #include "fs/fs.h"
 
-#define RHR 0 /* receive holding register */
-#define THR 0 /* transmit holding register */
-#define IER 1 /* interrupt enable */
-#define FCR 2 /* FIFO control */
-#define LCR 3 /* line control */
-#define LSR 5 /* line status */
+#define RHR          0 /* receive holding register */
+#define THR          0 /* transmit holding register */
+#define IER          1 /* interrupt enable */
+#define FCR          2 /* FIFO control */
+#define LCR          3 /* line control */
+#define LSR          5 /* line status */
 #define LSR_RX_READY 0x01
-#define LSR_TX_IDLE 0x20
+#define LSR_TX_IDLE  0x20
 
 #define REG(r) ((volatile uchar *)(UART0 + (r)))
-
 
 void uart_init(void)
 {

@@ -7,47 +7,47 @@
 #include "lib/types.h"
 
 /* MMIO registers, byte offsets from the device base. */
-#define VIRTIO_MMIO_MAGIC_VALUE 0x000 /* "virt" */
-#define VIRTIO_MMIO_VERSION 0x004     /* 2 for the modern interface */
-#define VIRTIO_MMIO_DEVICE_ID 0x008   /* 2 for a block device */
-#define VIRTIO_MMIO_VENDOR_ID 0x00c
-#define VIRTIO_MMIO_DEVICE_FEATURES 0x010
+#define VIRTIO_MMIO_MAGIC_VALUE         0x000 /* "virt" */
+#define VIRTIO_MMIO_VERSION             0x004 /* 2 for the modern interface */
+#define VIRTIO_MMIO_DEVICE_ID           0x008 /* 2 for a block device */
+#define VIRTIO_MMIO_VENDOR_ID           0x00c
+#define VIRTIO_MMIO_DEVICE_FEATURES     0x010
 #define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES 0x020
+#define VIRTIO_MMIO_DRIVER_FEATURES     0x020
 #define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
-#define VIRTIO_MMIO_QUEUE_SEL 0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX 0x034
-#define VIRTIO_MMIO_QUEUE_NUM 0x038
-#define VIRTIO_MMIO_QUEUE_READY 0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
-#define VIRTIO_MMIO_INTERRUPT_STATUS 0x060
-#define VIRTIO_MMIO_INTERRUPT_ACK 0x064
-#define VIRTIO_MMIO_STATUS 0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW 0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH 0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW 0x090 /* the available ring */
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH 0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW 0x0a0 /* the used ring */
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH 0x0a4
-#define VIRTIO_MMIO_CONFIG 0x100 /* device-specific configuration */
+#define VIRTIO_MMIO_QUEUE_SEL           0x030
+#define VIRTIO_MMIO_QUEUE_NUM_MAX       0x034
+#define VIRTIO_MMIO_QUEUE_NUM           0x038
+#define VIRTIO_MMIO_QUEUE_READY         0x044
+#define VIRTIO_MMIO_QUEUE_NOTIFY        0x050
+#define VIRTIO_MMIO_INTERRUPT_STATUS    0x060
+#define VIRTIO_MMIO_INTERRUPT_ACK       0x064
+#define VIRTIO_MMIO_STATUS              0x070
+#define VIRTIO_MMIO_QUEUE_DESC_LOW      0x080
+#define VIRTIO_MMIO_QUEUE_DESC_HIGH     0x084
+#define VIRTIO_MMIO_QUEUE_DRIVER_LOW    0x090 /* the available ring */
+#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH   0x094
+#define VIRTIO_MMIO_QUEUE_DEVICE_LOW    0x0a0 /* the used ring */
+#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH   0x0a4
+#define VIRTIO_MMIO_CONFIG              0x100 /* device-specific configuration */
 
-#define VIRTIO_MAGIC 0x74726976
+#define VIRTIO_MAGIC     0x74726976
 #define VIRTIO_DEV_BLOCK 2
 
 /* Device status bits. */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
 #define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_FAILED 128
+#define VIRTIO_STATUS_FAILED      128
 
 /* Feature bits. */
 #define VIRTIO_F_VERSION_1 32 /* the device follows the 1.0+ specification */
-#define VIRTIO_BLK_F_RO 5     /* the disk is read-only */
+#define VIRTIO_BLK_F_RO    5  /* the disk is read-only */
 
 /* Interrupt status bits. */
 #define VIRTIO_INT_USED_RING 1
-#define VIRTIO_INT_CONFIG 2
+#define VIRTIO_INT_CONFIG    2
 
 /* A descriptor: one buffer in device-readable or device-writable memory. */
 struct virtq_desc {
@@ -56,7 +56,7 @@ struct virtq_desc {
 	uint16 flags;
 	uint16 next;
 };
-#define VIRTQ_DESC_F_NEXT 1  /* the chain continues at next */
+#define VIRTQ_DESC_F_NEXT  1 /* the chain continues at next */
 #define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer */
 
 /* The driver's ring of chains offered to the device. */
@@ -79,9 +79,9 @@ struct virtq_used {
 };
 
 /* Block requests: a header, the data, and a status byte the device writes. */
-#define VIRTIO_BLK_T_IN 0  /* read */
+#define VIRTIO_BLK_T_IN  0 /* read */
 #define VIRTIO_BLK_T_OUT 1 /* write */
-#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_OK  0
 
 struct virtio_blk_req {
 	uint32 type;

@@ -24,7 +24,7 @@
 #include "dev/virtio.h"
 #include "fs/buf.h"
 
-#define NUM 64    /* queue size in descriptors (a power of two) */
+#define NUM    64 /* queue size in descriptors (a power of two) */
 #define MAXSEG 16 /* most bufs in one request; it takes MAXSEG + 2 descriptors */
 #define SECTOR 512
 

@@ -8,12 +8,12 @@
 #include "lib/abi/fs_format.h"
 
 struct buf {
-	int valid;   /* data holds the block's contents */
-	int disk;    /* the disk driver owns the buffer until its request completes */
+	int valid; /* data holds the block's contents */
+	int disk;  /* the disk driver owns the buffer until its request completes */
 	uint dev;
 	uint blockno;
 	struct sleeplock lock;
-	uint refcnt; /* holders plus log pins; protected by the buffer-cache lock */
+	uint refcnt;             /* holders plus log pins; protected by the buffer-cache lock */
 	struct buf *prev, *next; /* LRU list, most recently released first */
 	uchar data[BSIZE];
 };

@@ -19,9 +19,9 @@
 #include "fs/file.h"
 #include "fs/fs.h"
 
-#define CTRL(x) ((x) - '@')
+#define CTRL(x)    ((x) - '@')
 #define INPUT_SIZE 128 /* a power of two, so the free-running indices wrap cleanly */
-#define CHUNK 64
+#define CHUNK      64
 
 static struct {
 	struct spinlock lock;

@@ -59,7 +59,7 @@ static int match_name(struct dirent *de, uint off, void *arg)
 
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff)
 {
-	struct lookup l = { name, 0, 0 };
+	struct lookup l = {name, 0, 0};
 
 	if (dp->type != T_DIR || dir_walk(dp, match_name, &l) != 1)
 		return NULL;

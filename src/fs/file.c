@@ -142,8 +142,8 @@ static int inode_write(struct file *f, uint64 addr, int n)
 	while (done < n) {
 		int budget = begin_op_n(WRITE_BLOCKS);
 		ilock(f->ip);
-		int r = writei_bounded(f->ip, 1, addr + (uint64)done, f->off, (uint)(n - done),
-				       budget);
+		int r =
+		    writei_bounded(f->ip, 1, addr + (uint64)done, f->off, (uint)(n - done), budget);
 		if (r > 0)
 			f->off += (uint)r;
 		iunlock(f->ip);

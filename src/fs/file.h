@@ -11,10 +11,10 @@ struct file {
 	int ref; /* reference count */
 	char readable;
 	char writable;
-	struct pipe *pipe;  /* FD_PIPE */
-	struct inode *ip;   /* FD_INODE and FD_DEVICE */
-	uint off;           /* FD_INODE */
-	short major;        /* FD_DEVICE */
+	struct pipe *pipe; /* FD_PIPE */
+	struct inode *ip;  /* FD_INODE and FD_DEVICE */
+	uint off;          /* FD_INODE */
+	short major;       /* FD_DEVICE */
 };
 
 /* Map major device number to device functions. */

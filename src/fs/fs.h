@@ -15,11 +15,11 @@ struct stat;
 
 /* In-memory copy of an inode. */
 struct inode {
-	uint dev;  /* Device number */
-	uint inum; /* Inode number */
-	int ref;   /* Reference count (protected by the inode table lock) */
+	uint dev;              /* Device number */
+	uint inum;             /* Inode number */
+	int ref;               /* Reference count (protected by the inode table lock) */
 	struct sleeplock lock; /* protects everything below here */
-	int valid; /* inode has been read from disk? */
+	int valid;             /* inode has been read from disk? */
 
 	short type; /* copy of disk inode */
 	short major;

@@ -546,7 +546,7 @@ static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, ui
 
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
-	struct maprun run = { .n = 0 };
+	struct maprun run = {.n = 0};
 	uint tot = 0;
 
 	if (off > ip->size || off + n < off)
@@ -581,7 +581,7 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 /* Writes m bytes from src into logical block bn at offset boff; returns m, or 0 if the
  * source is bad or the disk is full. */
 static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint64 src, uint m,
-			struct maprun *r, struct opblocks *o)
+                        struct maprun *r, struct opblocks *o)
 {
 	char tmp[BSIZE];
 	const void *from = (const void *)src;
@@ -619,9 +619,9 @@ static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint
 }
 
 static int writei_op(struct inode *ip, int user_src, uint64 src, uint off, uint n,
-		     struct opblocks *o, int budget)
+                     struct opblocks *o, int budget)
 {
-	struct maprun run = { .n = 0 };
+	struct maprun run = {.n = 0};
 	uint tot = 0;
 
 	if (off > ip->size || off + n < off)
@@ -657,7 +657,7 @@ int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 
 int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n, int budget)
 {
-	struct opblocks o = { 0 };
+	struct opblocks o = {0};
 	return writei_op(ip, user_src, src, off, n, &o, MIN(budget, OPBLOCKS_MAX));
 }
 
@@ -752,7 +752,7 @@ static int free_leaf(struct inode *ip, uint parent, uint idx, uint ptr, struct o
 }
 
 /* Logical blocks under one pointer at each level: data block, pointer block, double. */
-static const uint level_span[3] = { 1, NINDIRECT, NDINDIRECT };
+static const uint level_span[3] = {1, NINDIRECT, NDINDIRECT};
 
 /*
  * Frees the highest block under slot (parent, idx), which is at `level` (0: a data block,
@@ -761,7 +761,7 @@ static const uint level_span[3] = { 1, NINDIRECT, NDINDIRECT };
  * under it is still needed, -1 if the transaction is full.
  */
 static int trim(struct inode *ip, uint parent, uint idx, int level, uint first, uint keep,
-		struct opblocks *o)
+                struct opblocks *o)
 {
 	uint ptr = ptr_get(ip, parent, idx);
 	if (!ptr)
@@ -787,7 +787,7 @@ static int trim(struct inode *ip, uint parent, uint idx, int level, uint first, 
 /* Frees blocks beyond the size while the transaction has room; 1 when none are left. */
 static int trunc_step(struct inode *ip)
 {
-	struct opblocks o = { 0 };
+	struct opblocks o = {0};
 	uint keep = (uint)(((uint64)ip->size + BSIZE - 1) / BSIZE);
 	int r;
 

@@ -63,11 +63,11 @@ static void ip_release(struct vmobj *obj)
 }
 
 static const struct pager_ops inode_pager = {
-	.name = "inode",
-	.get_page = ip_get_page,
-	.put_page = ip_put_page,
-	.size = ip_size,
-	.release = ip_release,
+    .name = "inode",
+    .get_page = ip_get_page,
+    .put_page = ip_put_page,
+    .size = ip_size,
+    .release = ip_release,
 };
 
 struct vmobj *inode_vmobj(struct inode *ip)

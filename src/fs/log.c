@@ -69,7 +69,7 @@ static struct {
 
 /* Bounce buffers for the commit and recovery, used only by the committer. */
 static struct buf logbuf[LOGSIZE + 1]; /* one per log slot, then the header */
-static struct buf *logbufp[LOGSIZE];     /* &logbuf[i], for virtio_disk_rw_many() */
+static struct buf *logbufp[LOGSIZE];   /* &logbuf[i], for virtio_disk_rw_many() */
 #define HEADBUF (&logbuf[LOGSIZE])
 
 /*

@@ -16,7 +16,7 @@
 #include "fs/fs_internal.h"
 
 #define PIPESIZE PGSIZE /* a power of two, so the free-running counters wrap cleanly */
-#define CHUNK 512       /* bytes moved per lock hold */
+#define CHUNK    512    /* bytes moved per lock hold */
 
 struct pipe {
 	struct spinlock lock;

@@ -12,7 +12,7 @@ void printf_init(void);
 extern volatile int panicked;
 
 #define assert(x)                                                                                  \
-	do {                                                                                           \
-		if (!(x))                                                                                  \
-			panic("assertion failed: %s (%s:%d)", #x, __FILE__, __LINE__);                         \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			panic("assertion failed: %s (%s:%d)", #x, __FILE__, __LINE__);             \
 	} while (0)

@@ -23,9 +23,9 @@ typedef _Bool bool;
 #define false 0
 #endif
 
-#define NULL ((void *)0)
-#define offsetof(t, m) __builtin_offsetof(t, m)
+#define NULL                  ((void *)0)
+#define offsetof(t, m)        __builtin_offsetof(t, m)
 #define container_of(p, t, m) ((t *)((char *)(p)-offsetof(t, m)))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)         (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)             ((a) < (b) ? (a) : (b))
+#define MAX(a, b)             ((a) > (b) ? (a) : (b))

@@ -101,7 +101,7 @@ int as_stack_init(struct aspace *as)
 	if (as_map_anon(as, guard, PGSIZE, PROT_NONE, VMA_GUARD) < 0)
 		return -1;
 	return as_map_anon(as, USTACK_TOP - USTACK_INIT, USTACK_INIT, PROT_READ | PROT_WRITE,
-			   VMA_STACK);
+	                   VMA_STACK);
 }
 
 struct vma *stack_grow(struct aspace *as, uint64 va)
@@ -117,7 +117,7 @@ struct vma *stack_grow(struct aspace *as, uint64 va)
 }
 
 int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct vmobj *obj,
-		  uint64 off, enum vma_kind kind)
+                  uint64 off, enum vma_kind kind)
 {
 	uint64 end = start + len;
 	struct vma *v = NULL;
@@ -172,7 +172,8 @@ uint64 as_sbrk(struct aspace *as, int64 delta)
 	}
 	uint64 old_top = PGROUNDUP(old), new_top = PGROUNDUP(new);
 	/* mprotect may have split the heap: the piece that ends at the break is the last. */
-	struct vma *last = old_top > as->heap_start ? vma_lookup(&as->vmas, old_top - PGSIZE) : NULL;
+	struct vma *last =
+	    old_top > as->heap_start ? vma_lookup(&as->vmas, old_top - PGSIZE) : NULL;
 	if (last && last->kind != VMA_HEAP)
 		last = NULL;
 
@@ -185,8 +186,8 @@ uint64 as_sbrk(struct aspace *as, int64 delta)
 		if (last && last->prot == (PROT_READ | PROT_WRITE)) {
 			last->end = new_top;
 		} else {
-			struct vma *v = vma_new(old_top, new_top, PROT_READ | PROT_WRITE, VMA_PRIVATE,
-						VMA_HEAP);
+			struct vma *v = vma_new(old_top, new_top, PROT_READ | PROT_WRITE,
+			                        VMA_PRIVATE, VMA_HEAP);
 			if (!v || vma_insert(&as->vmas, v) < 0) {
 				kfree(v);
 				result = (uint64)-1;

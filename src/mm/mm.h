@@ -10,9 +10,9 @@
 #include "lib/abi/mman.h"
 #include "lib/abi/vmstat.h"
 
-#define PGSIZE 4096
-#define PGSHIFT 12
-#define PGROUNDUP(a) (((uint64)(a) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
+#define PGSIZE         4096
+#define PGSHIFT        12
+#define PGROUNDUP(a)   (((uint64)(a) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
 #define PGROUNDDOWN(a) ((uint64)(a) & ~(uint64)(PGSIZE - 1))
 
 /* ---- physical pages (page.c) ---- */
@@ -31,8 +31,8 @@ struct vmobj;
 
 #define USER_SPACE_END 0x4000000000UL /* user addresses are below this (Sv39 lower half) */
 
-struct aspace *as_create(void); /* empty user address space, or NULL */
-void as_destroy(struct aspace *as); /* unmaps everything and frees it all */
+struct aspace *as_create(void);                /* empty user address space, or NULL */
+void as_destroy(struct aspace *as);            /* unmaps everything and frees it all */
 struct aspace *as_fork(struct aspace *parent); /* a copy for a child, or NULL */
 void as_activate(struct aspace *as);           /* switch this hart to as (NULL: kernel only) */
 
@@ -44,7 +44,7 @@ int as_map_anon(struct aspace *as, uint64 start, uint64 len, int prot, enum vma_
 /* Map [start, start+len) privately (copy-on-write) over obj from byte offset off; takes over
  * the caller's reference to obj, even on failure. 0 or -1. */
 int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct vmobj *obj,
-		  uint64 off, enum vma_kind kind);
+                  uint64 off, enum vma_kind kind);
 /* Copy bytes into as ignoring page protection (exec uses this to load read-only text). */
 int as_load(struct aspace *as, uint64 va, const void *src, uint64 len);
 /* Set up the heap: an empty VMA that starts at base (page-aligned). */
@@ -55,7 +55,7 @@ uint64 as_brk(struct aspace *as);
 int as_vma_count(struct aspace *as);
 
 /* Standard layout of a new process image. */
-#define USTACK_TOP 0x3FFFFFF000UL /* one unmapped page below USER_TOP */
+#define USTACK_TOP  0x3FFFFFF000UL /* one unmapped page below USER_TOP */
 #define USTACK_INIT (64UL * 1024)  /* initial stack VMA; it grows down on faults below it */
 #ifndef STACK_MAX_MIB
 #define STACK_MAX_MIB 8
@@ -73,11 +73,11 @@ int as_copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
 /* ---- page faults (fault.c) ---- */
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
 enum fault_result {
-	FAULT_OK = 0,  /* page is now mapped; retry the access */
-	FAULT_NOMAP,   /* no VMA covers the address */
-	FAULT_ACCESS,  /* a VMA covers it but forbids this access (includes the stack guard) */
-	FAULT_BUS,     /* the backing object has no page there (past end of file) */
-	FAULT_OOM,     /* no physical page could be had */
+	FAULT_OK = 0, /* page is now mapped; retry the access */
+	FAULT_NOMAP,  /* no VMA covers the address */
+	FAULT_ACCESS, /* a VMA covers it but forbids this access (includes the stack guard) */
+	FAULT_BUS,    /* the backing object has no page there (past end of file) */
+	FAULT_OOM,    /* no physical page could be had */
 };
 enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access access);
 /* A short human-readable reason for a failed fault at va, e.g. "stack guard page". */
@@ -117,8 +117,8 @@ void vmobj_page_put(void *page);
  * may never become writable (mprotect checks it). */
 #define MMAP_NOWRITE 0x1000
 /* Returns the address mapped, or (uint64)-1. obj may be NULL (anonymous); takes over its ref. */
-uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags,
-	       struct vmobj *obj, uint64 off);
+uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, struct vmobj *obj,
+               uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
 int as_msync(struct aspace *as, uint64 addr, uint64 len);
 /* Change protection of whole pages; -1 if part of the range is unmapped or a shared

@@ -14,17 +14,17 @@ struct pmap;
 
 /* One per physical frame of RAM. */
 struct page {
-	int refcnt;          /* mappings + kernel references; 0 = free */
-	uint16 kclass;       /* kmalloc size class + 1 if this is a slab page, else 0 */
-	uint16 inuse;        /* kmalloc objects handed out from this page */
-	void *kfree_list;    /* kmalloc: free objects in this page */
-	struct page *next;   /* free list, or kmalloc partial list */
+	int refcnt;        /* mappings + kernel references; 0 = free */
+	uint16 kclass;     /* kmalloc size class + 1 if this is a slab page, else 0 */
+	uint16 inuse;      /* kmalloc objects handed out from this page */
+	void *kfree_list;  /* kmalloc: free objects in this page */
+	struct page *next; /* free list, or kmalloc partial list */
 	struct page *prev;
 	/* Page cache: set while the frame holds page `pgoff` of object `obj`. */
 	struct vmobj *obj;
 	uint64 pgoff;
-	struct page *hnext;  /* page-cache hash chain */
-	struct page *onext;  /* the object's list of cached pages */
+	struct page *hnext; /* page-cache hash chain */
+	struct page *onext; /* the object's list of cached pages */
 };
 
 struct page *pa_to_page(uint64 pa);
@@ -42,11 +42,11 @@ struct aspace {
 };
 
 struct vmobj {
-	int refcnt;          /* VMAs (and transient users) holding it; under cache_lock */
-	int dying;           /* refcnt reached 0: no new references */
+	int refcnt; /* VMAs (and transient users) holding it; under cache_lock */
+	int dying;  /* refcnt reached 0: no new references */
 	const struct pager_ops *ops;
-	void *data;          /* the pager's own (an inode for files) */
-	struct page *pages;  /* cached pages, linked by onext */
+	void *data;         /* the pager's own (an inode for files) */
+	struct page *pages; /* cached pages, linked by onext */
 	uint64 npages;
 };
 

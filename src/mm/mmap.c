@@ -92,7 +92,7 @@ static void spares_put(struct vma *spare[2])
 
 /* Removes every VMA inside [start, end), writing back and unmapping their pages. */
 static void remove_range(struct aspace *as, uint64 start, uint64 end, struct vma *spare[2],
-			 struct deferred *d)
+                         struct deferred *d)
 {
 	split_at(as, start, &spare[0]);
 	split_at(as, end, &spare[1]);
@@ -162,17 +162,17 @@ static uint64 place(struct aspace *as, uint64 hint, uint64 len)
 	return vma_find_gap(&as->vmas, len, lo, hi);
 }
 
-uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags,
-	       struct vmobj *obj, uint64 off)
+uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, struct vmobj *obj,
+               uint64 off)
 {
 	struct deferred d = {.n = 0};
 	struct vma *spare[2];
 	len = PGROUNDUP(len);
 	int shared = flags & MAP_SHARED;
 	struct vma *v = vma_new(0, 0, prot,
-				(shared ? VMA_SHARED : VMA_PRIVATE) |
-					((flags & MMAP_NOWRITE) ? VMA_NOWRITE : 0),
-				VMA_MMAP);
+	                        (shared ? VMA_SHARED : VMA_PRIVATE) |
+	                            ((flags & MMAP_NOWRITE) ? VMA_NOWRITE : 0),
+	                        VMA_MMAP);
 	if (!v || spares_get(spare) < 0 || len == 0)
 		goto fail;
 	if (!obj && shared && !(obj = anon_vmobj_create(len)))

@@ -38,8 +38,7 @@ static void update_height(struct vma *n)
 }
 
 /* Makes parent (or the root, if parent is NULL) point at new where it pointed at old. */
-static void replace_child(struct vma_tree *t, struct vma *parent, struct vma *old,
-			  struct vma *new)
+static void replace_child(struct vma_tree *t, struct vma *parent, struct vma *old, struct vma *new)
 {
 	if (!parent)
 		t->root = new;
@@ -370,7 +369,7 @@ static int check_node(const struct vma *n, const struct vma *parent, struct chec
 
 int vma_check(const struct vma_tree *t)
 {
-	struct check_state st = { NULL, 0, t->count };
+	struct check_state st = {NULL, 0, t->count};
 	int r;
 
 	if (t->count < 0)

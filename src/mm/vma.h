@@ -18,16 +18,16 @@ typedef uint64_t uint64;
 struct vmobj;
 
 #define VMA_PRIVATE 0x0
-#define VMA_SHARED 0x1
+#define VMA_SHARED  0x1
 #define VMA_NOWRITE 0x2 /* shared mapping of a file not open for writing: never writable */
 
 struct vma {
-	uint64 start, end;  /* [start, end), both page-aligned, start < end */
-	int prot;           /* PROT_READ | PROT_WRITE | PROT_EXEC */
-	int flags;          /* VMA_SHARED or VMA_PRIVATE, maybe VMA_NOWRITE */
-	int kind;           /* enum vma_kind, for messages and policy */
-	struct vmobj *obj;  /* backing object, or NULL for anonymous zero-fill memory */
-	uint64 off;         /* byte offset in obj that corresponds to start */
+	uint64 start, end; /* [start, end), both page-aligned, start < end */
+	int prot;          /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int flags;         /* VMA_SHARED or VMA_PRIVATE, maybe VMA_NOWRITE */
+	int kind;          /* enum vma_kind, for messages and policy */
+	struct vmobj *obj; /* backing object, or NULL for anonymous zero-fill memory */
+	uint64 off;        /* byte offset in obj that corresponds to start */
 
 	/* AVL linkage, private to vma.c */
 	struct vma *left, *right, *parent;

@@ -180,9 +180,9 @@ static uint64 anon_size(struct vmobj *obj)
 }
 
 static const struct pager_ops anon_shared_pager = {
-	.name = "anon-shared",
-	.get_page = anon_get_page,
-	.size = anon_size,
+    .name = "anon-shared",
+    .get_page = anon_get_page,
+    .size = anon_size,
 };
 
 struct vmobj *anon_vmobj_create(uint64 size)

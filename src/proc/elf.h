@@ -2,10 +2,10 @@
 #pragma once
 #include "lib/types.h"
 
-#define ELF_MAGIC 0x464C457FU /* "\x7FELF" in little endian */
+#define ELF_MAGIC  0x464C457FU /* "\x7FELF" in little endian */
 #define ELFCLASS64 2
-#define EM_RISCV 243
-#define ET_EXEC 2
+#define EM_RISCV   243
+#define ET_EXEC    2
 
 struct elfhdr {
 	uint32 magic;
@@ -37,6 +37,6 @@ struct proghdr {
 };
 
 #define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
+#define PF_X    1
+#define PF_W    2
+#define PF_R    4

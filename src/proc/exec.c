@@ -29,8 +29,7 @@ static int flags_to_prot(uint32 f)
  * bytes after it (they are bss, but the file page holds whatever follows the segment).
  * Caller holds ip locked. zeros is a zero-filled page.
  */
-static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph,
-		       const char *zeros)
+static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, const char *zeros)
 {
 	uint64 start = PGROUNDDOWN(ph->vaddr);
 	uint64 file_end = ph->vaddr + ph->filesz;
@@ -42,7 +41,7 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph,
 	if (ph->filesz > 0) {
 		struct vmobj *obj = inode_vmobj(ip);
 		if (!obj || as_map_object(as, start, file_top - start, prot, obj,
-					  ph->off - (ph->vaddr - start), kind) < 0)
+		                          ph->off - (ph->vaddr - start), kind) < 0)
 			return -1;
 		if (ph->memsz > ph->filesz && file_end < file_top &&
 		    as_load(as, file_end, zeros, file_top - file_end) < 0)
@@ -84,7 +83,8 @@ static uint64 load_image(struct aspace *as, struct inode *ip, uint64 *heap_base,
 	for (int i = 0; i < eh.phnum; i++) {
 		struct proghdr ph;
 		uint64 off = eh.phoff + (uint64)i * sizeof(ph);
-		if (off > ip->size || readi(ip, 0, (uint64)&ph, (uint)off, sizeof(ph)) != sizeof(ph))
+		if (off > ip->size ||
+		    readi(ip, 0, (uint64)&ph, (uint)off, sizeof(ph)) != sizeof(ph))
 			return 0;
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;

@@ -37,7 +37,7 @@ extern struct cpu cpus[NCPU];
  */
 struct trapframe {
 	uint64 ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7; /* 0..128 */
-	uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, t3, t4, t5, t6;          /* 136..240 */
+	uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, t3, t4, t5, t6;           /* 136..240 */
 	uint64 epc;       /* 248: user pc */
 	uint64 kernel_tp; /* 256: hart id, restored into tp on entry */
 };
@@ -49,19 +49,19 @@ struct proc {
 
 	/* p->lock must be held when using these: */
 	enum procstate state;
-	void *chan;  /* if non-NULL, sleeping on chan */
-	int killed;  /* if non-zero, have been killed */
-	int xstate;  /* exit status to be returned to parent's wait */
+	void *chan; /* if non-NULL, sleeping on chan */
+	int killed; /* if non-zero, have been killed */
+	int xstate; /* exit status to be returned to parent's wait */
 	int pid;
 
 	/* wait_lock must be held when using this: */
 	struct proc *parent;
 
 	/* private to the process, so p->lock need not be held: */
-	char *kstack;              /* bottom of the kernel stack */
-	struct trapframe *tf;      /* at the top of kstack */
-	struct aspace *as;         /* user address space */
-	struct context context;    /* swtch() here to run process */
+	char *kstack;           /* bottom of the kernel stack */
+	struct trapframe *tf;   /* at the top of kstack */
+	struct aspace *as;      /* user address space */
+	struct context context; /* swtch() here to run process */
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	char name[16];

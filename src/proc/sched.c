@@ -71,7 +71,8 @@ void kick_idle_hart(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	int me = cpuid();
 	for (int i = 0; i < NCPU; i++) {
-		if (i != me && cpus[i].started && __atomic_load_n(&cpus[i].idle, __ATOMIC_SEQ_CST)) {
+		if (i != me && cpus[i].started &&
+		    __atomic_load_n(&cpus[i].idle, __ATOMIC_SEQ_CST)) {
 			sbi_send_ipi(1UL << i);
 			return;
 		}

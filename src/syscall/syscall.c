@@ -27,16 +27,21 @@ uint64 sys_vmacount(void);
 uint64 sys_vmstat(void);
 
 static uint64 (*const syscalls[])(void) = {
-	[SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,         [SYS_wait] = sys_wait,
-	[SYS_pipe] = sys_pipe,         [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
-	[SYS_exec] = sys_exec,         [SYS_fstat] = sys_fstat,       [SYS_chdir] = sys_chdir,
-	[SYS_dup] = sys_dup,           [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
-	[SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,     [SYS_open] = sys_open,
-	[SYS_write] = sys_write,       [SYS_mknod] = sys_mknod,       [SYS_unlink] = sys_unlink,
-	[SYS_link] = sys_link,         [SYS_mkdir] = sys_mkdir,       [SYS_close] = sys_close,
-	[SYS_freepages] = sys_freepages, [SYS_halt] = sys_halt,       [SYS_mmap] = sys_mmap,
-	[SYS_munmap] = sys_munmap,     [SYS_msync] = sys_msync,       [SYS_mprotect] = sys_mprotect,
-	[SYS_vmacount] = sys_vmacount, [SYS_vmstat] = sys_vmstat,
+    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,         [SYS_pipe] = sys_pipe,
+    [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,         [SYS_fstat] = sys_fstat,
+    [SYS_chdir] = sys_chdir,       [SYS_dup] = sys_dup,
+    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
+    [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
+    [SYS_open] = sys_open,         [SYS_write] = sys_write,
+    [SYS_mknod] = sys_mknod,       [SYS_unlink] = sys_unlink,
+    [SYS_link] = sys_link,         [SYS_mkdir] = sys_mkdir,
+    [SYS_close] = sys_close,       [SYS_freepages] = sys_freepages,
+    [SYS_halt] = sys_halt,         [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,     [SYS_msync] = sys_msync,
+    [SYS_mprotect] = sys_mprotect, [SYS_vmacount] = sys_vmacount,
+    [SYS_vmstat] = sys_vmstat,
 };
 
 void syscall(void)

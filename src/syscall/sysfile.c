@@ -112,7 +112,7 @@ uint64 sys_pipe(void)
 	struct proc *p = myproc();
 	struct file *rf, *wf;
 	uint64 fdarray;
-	int fd[2] = { -1, -1 };
+	int fd[2] = {-1, -1};
 
 	argaddr(0, &fdarray);
 	if (pipealloc(&rf, &wf) < 0)

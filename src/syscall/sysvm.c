@@ -11,7 +11,7 @@
 #include "fs/fs.h"
 #include "fs/file.h"
 
-#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define PROT_ALL  (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)
 
 uint64 sys_mmap(void)

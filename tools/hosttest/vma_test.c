@@ -21,23 +21,23 @@ static int failures;
 static int cur_failed; /* assertions failed in the test now running */
 static long checks;    /* assertions evaluated, reported at the end */
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		checks++;                                                             \
-		if (!(cond)) {                                                        \
-			printf("#   %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			cur_failed++;                                                 \
-		}                                                                     \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		checks++;                                                                          \
+		if (!(cond)) {                                                                     \
+			printf("#   %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);        \
+			cur_failed++;                                                              \
+		}                                                                                  \
 	} while (0)
 
 /* Stops the current test early when continuing would only cascade into noise. */
-#define REQUIRE(cond)                                                                 \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			printf("#   %s:%d: required: %s\n", __FILE__, __LINE__, #cond);   \
-			cur_failed++;                                                 \
-			return;                                                       \
-		}                                                                     \
+#define REQUIRE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("#   %s:%d: required: %s\n", __FILE__, __LINE__, #cond);            \
+			cur_failed++;                                                              \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* ---- node allocation, tracked so each test frees everything it made ---- */
@@ -147,12 +147,12 @@ static void test_insert_lookup(void)
 	CHECK(t.count == 3);
 	CHECK(vma_check(&t) == 0);
 
-	CHECK(vma_lookup(&t, 0x10000) == a);        /* first byte */
+	CHECK(vma_lookup(&t, 0x10000) == a); /* first byte */
 	CHECK(vma_lookup(&t, 0x10001) == a);
 	CHECK(vma_lookup(&t, 0x11fff) == a);
-	CHECK(vma_lookup(&t, 0x12fff) == a);        /* last byte */
-	CHECK(vma_lookup(&t, 0x13000) == NULL);     /* end is exclusive */
-	CHECK(vma_lookup(&t, 0xffff) == NULL);      /* just before start */
+	CHECK(vma_lookup(&t, 0x12fff) == a);    /* last byte */
+	CHECK(vma_lookup(&t, 0x13000) == NULL); /* end is exclusive */
+	CHECK(vma_lookup(&t, 0xffff) == NULL);  /* just before start */
 	CHECK(vma_lookup(&t, 0x20000) == b);
 	CHECK(vma_lookup(&t, 0x20fff) == b);
 	CHECK(vma_lookup(&t, 0x21000) == NULL);
@@ -171,17 +171,17 @@ static void test_overlap_rejected(void)
 		uint64 start, end;
 		const char *shape;
 	} bad[] = {
-		{ 0x10000, 0x14000, "same range" },
-		{ 0x11000, 0x12000, "strictly inside" },
-		{ 0x10000, 0x11000, "inside, sharing start" },
-		{ 0x13000, 0x14000, "inside, sharing end" },
-		{ 0xf000, 0x15000, "covering" },
-		{ 0x10000, 0x15000, "covering, sharing start" },
-		{ 0xe000, 0x11000, "overlapping the head" },
-		{ 0x13000, 0x16000, "overlapping the tail" },
-		{ 0x13000, 0x21000, "bridging into the next VMA" },
-		{ 0x1000, 0x40000, "covering both VMAs" },
-		{ 0x1f000, 0x21000, "overlapping the second VMA's head" },
+	    {0x10000, 0x14000, "same range"},
+	    {0x11000, 0x12000, "strictly inside"},
+	    {0x10000, 0x11000, "inside, sharing start"},
+	    {0x13000, 0x14000, "inside, sharing end"},
+	    {0xf000, 0x15000, "covering"},
+	    {0x10000, 0x15000, "covering, sharing start"},
+	    {0xe000, 0x11000, "overlapping the head"},
+	    {0x13000, 0x16000, "overlapping the tail"},
+	    {0x13000, 0x21000, "bridging into the next VMA"},
+	    {0x1000, 0x40000, "covering both VMAs"},
+	    {0x1f000, 0x21000, "overlapping the second VMA's head"},
 	};
 
 	vma_tree_init(&t);
@@ -215,11 +215,11 @@ static void test_bad_ranges(void)
 	struct vma_tree t;
 
 	vma_tree_init(&t);
-	CHECK(add(&t, 0x10000, 0x10000) == NULL);   /* empty */
-	CHECK(add(&t, 0x11000, 0x10000) == NULL);   /* reversed */
-	CHECK(add(&t, 0x10800, 0x12000) == NULL);   /* unaligned start */
-	CHECK(add(&t, 0x10000, 0x11800) == NULL);   /* unaligned end */
-	CHECK(add(&t, 0x10001, 0x10fff) == NULL);   /* both */
+	CHECK(add(&t, 0x10000, 0x10000) == NULL); /* empty */
+	CHECK(add(&t, 0x11000, 0x10000) == NULL); /* reversed */
+	CHECK(add(&t, 0x10800, 0x12000) == NULL); /* unaligned start */
+	CHECK(add(&t, 0x10000, 0x11800) == NULL); /* unaligned end */
+	CHECK(add(&t, 0x10001, 0x10fff) == NULL); /* both */
 	CHECK(add(&t, 0, 0) == NULL);
 	CHECK(t.count == 0);
 	CHECK(t.root == NULL);
@@ -323,10 +323,10 @@ static void test_first_after(void)
 
 	CHECK(vma_first_after(&t, 0) == a);
 	CHECK(vma_first_after(&t, 0xffff) == a);
-	CHECK(vma_first_after(&t, 0x10000) == a);   /* at start */
-	CHECK(vma_first_after(&t, 0x11fff) == a);   /* inside */
-	CHECK(vma_first_after(&t, 0x12000) == b);   /* at a's (exclusive) end */
-	CHECK(vma_first_after(&t, 0x18000) == b);   /* in the gap */
+	CHECK(vma_first_after(&t, 0x10000) == a); /* at start */
+	CHECK(vma_first_after(&t, 0x11fff) == a); /* inside */
+	CHECK(vma_first_after(&t, 0x12000) == b); /* at a's (exclusive) end */
+	CHECK(vma_first_after(&t, 0x18000) == b); /* in the gap */
 	CHECK(vma_first_after(&t, 0x22fff) == b);
 	CHECK(vma_first_after(&t, 0x23000) == c);
 	CHECK(vma_first_after(&t, 0x23fff) == c);
@@ -342,15 +342,15 @@ static void test_range_free(void)
 	REQUIRE(add(&t, 0x10000, 0x12000));
 	REQUIRE(add(&t, 0x20000, 0x23000));
 
-	CHECK(vma_range_free(&t, 0x1000, 0x10000));     /* ends where a starts */
-	CHECK(vma_range_free(&t, 0x12000, 0x20000));    /* exactly the gap */
-	CHECK(vma_range_free(&t, 0x23000, 0x100000));   /* after everything */
-	CHECK(!vma_range_free(&t, 0x1000, 0x10001));    /* one byte into a */
-	CHECK(!vma_range_free(&t, 0x11fff, 0x12000));   /* a's last byte */
-	CHECK(!vma_range_free(&t, 0x12000, 0x20001));   /* one byte into b */
-	CHECK(!vma_range_free(&t, 0x11000, 0x11001));   /* inside */
-	CHECK(!vma_range_free(&t, 0x0, 0x100000));      /* covering both */
-	CHECK(vma_range_free(&t, 0x11000, 0x11000));    /* empty range */
+	CHECK(vma_range_free(&t, 0x1000, 0x10000));   /* ends where a starts */
+	CHECK(vma_range_free(&t, 0x12000, 0x20000));  /* exactly the gap */
+	CHECK(vma_range_free(&t, 0x23000, 0x100000)); /* after everything */
+	CHECK(!vma_range_free(&t, 0x1000, 0x10001));  /* one byte into a */
+	CHECK(!vma_range_free(&t, 0x11fff, 0x12000)); /* a's last byte */
+	CHECK(!vma_range_free(&t, 0x12000, 0x20001)); /* one byte into b */
+	CHECK(!vma_range_free(&t, 0x11000, 0x11001)); /* inside */
+	CHECK(!vma_range_free(&t, 0x0, 0x100000));    /* covering both */
+	CHECK(vma_range_free(&t, 0x11000, 0x11000));  /* empty range */
 }
 
 /* Checks the find_gap contract for a returned address. */
@@ -397,15 +397,15 @@ static void test_find_gap(void)
 	REQUIRE(add(&t, 0x43 * PG, 0x50 * PG));
 
 	a = vma_find_gap(&t, 2 * PG, PG, 0x50 * PG);
-	CHECK(a == 0x41 * PG);      /* highest: top of the 3-page gap */
+	CHECK(a == 0x41 * PG); /* highest: top of the 3-page gap */
 	check_gap(&t, a, 2 * PG, PG, 0x50 * PG);
 	a = vma_find_gap(&t, 3 * PG, PG, 0x50 * PG);
-	CHECK(a == 0x40 * PG);      /* exactly fills the 3-page gap */
+	CHECK(a == 0x40 * PG); /* exactly fills the 3-page gap */
 	a = vma_find_gap(&t, 4 * PG, PG, 0x50 * PG);
-	CHECK(a == 0x34 * PG);      /* skips the small gap */
+	CHECK(a == 0x34 * PG); /* skips the small gap */
 	check_gap(&t, a, 4 * PG, PG, 0x50 * PG);
 	a = vma_find_gap(&t, 9 * PG, PG, 0x50 * PG);
-	CHECK(a == 0x7 * PG);       /* only below everything */
+	CHECK(a == 0x7 * PG); /* only below everything */
 	check_gap(&t, a, 9 * PG, PG, 0x50 * PG);
 	CHECK(vma_find_gap(&t, 0x10 * PG, PG, 0x50 * PG) == 0); /* 15 pages below, no more */
 	CHECK(vma_find_gap(&t, 0xf * PG, PG, 0x50 * PG) == PG);
@@ -475,10 +475,10 @@ static void test_split(void)
 
 	/* Invalid split points change nothing. */
 	struct vma *t3 = node(0, 0);
-	vma_split(&t, v, 0x10000, t3);      /* at start */
-	vma_split(&t, v, 0x14000, t3);      /* at end */
-	vma_split(&t, v, 0x12800, t3);      /* unaligned */
-	vma_split(&t, v, 0x50000, t3);      /* outside */
+	vma_split(&t, v, 0x10000, t3); /* at start */
+	vma_split(&t, v, 0x14000, t3); /* at end */
+	vma_split(&t, v, 0x12800, t3); /* unaligned */
+	vma_split(&t, v, 0x50000, t3); /* outside */
 	CHECK(t.count == 5);
 	CHECK(v->start == 0x10000 && v->end == 0x14000);
 	CHECK(vma_check(&t) == 0);
@@ -546,7 +546,7 @@ static void test_range_removal(void)
 	v->off = 0;
 	unmap_range(&t, 0x10 * PG, 0x14 * PG);
 	{
-		const uint64 want[] = { 0x14, 0x20 };
+		const uint64 want[] = {0x14, 0x20};
 		CHECK(tree_is(&t, want, 1));
 		v = vma_first(&t);
 		REQUIRE(v);
@@ -562,7 +562,7 @@ static void test_range_removal(void)
 	v->obj = OBJ_B;
 	unmap_range(&t, 0x1c * PG, 0x20 * PG);
 	{
-		const uint64 want[] = { 0x10, 0x1c };
+		const uint64 want[] = {0x10, 0x1c};
 		CHECK(tree_is(&t, want, 1));
 		CHECK(vma_first(&t) == v && v->off == 7 * PG);
 	}
@@ -576,7 +576,7 @@ static void test_range_removal(void)
 	v->prot = 1;
 	unmap_range(&t, 0x14 * PG, 0x18 * PG);
 	{
-		const uint64 want[] = { 0x10, 0x14, 0x18, 0x20 };
+		const uint64 want[] = {0x10, 0x14, 0x18, 0x20};
 		struct vma *hi;
 
 		CHECK(tree_is(&t, want, 2));
@@ -598,7 +598,7 @@ static void test_range_removal(void)
 	REQUIRE(add(&t, 0x50 * PG, 0x60 * PG));
 	unmap_range(&t, 0x18 * PG, 0x38 * PG);
 	{
-		const uint64 want[] = { 0x08, 0x0a, 0x10, 0x18, 0x38, 0x40, 0x50, 0x60 };
+		const uint64 want[] = {0x08, 0x0a, 0x10, 0x18, 0x38, 0x40, 0x50, 0x60};
 		CHECK(tree_is(&t, want, 4));
 	}
 
@@ -606,7 +606,7 @@ static void test_range_removal(void)
 	unmap_range(&t, 0x38 * PG, 0x40 * PG);
 	unmap_range(&t, 0x40 * PG, 0x50 * PG);
 	{
-		const uint64 want[] = { 0x08, 0x0a, 0x10, 0x18, 0x50, 0x60 };
+		const uint64 want[] = {0x08, 0x0a, 0x10, 0x18, 0x50, 0x60};
 		CHECK(tree_is(&t, want, 3));
 	}
 	unmap_range(&t, 0, 0x100 * PG);
@@ -615,7 +615,7 @@ static void test_range_removal(void)
 
 static void test_mergeable(void)
 {
-	struct vma a = { 0 }, b = { 0 };
+	struct vma a = {0}, b = {0};
 
 	a.start = 0x10000;
 	a.end = 0x12000;
@@ -625,16 +625,16 @@ static void test_mergeable(void)
 	b.start = 0x12000;
 	b.end = 0x15000;
 
-	CHECK(vma_mergeable(&a, &b));        /* anonymous, adjacent, alike */
-	CHECK(!vma_mergeable(&b, &a));       /* wrong order */
+	CHECK(vma_mergeable(&a, &b));  /* anonymous, adjacent, alike */
+	CHECK(!vma_mergeable(&b, &a)); /* wrong order */
 	b.off = 0x99000;
-	CHECK(vma_mergeable(&a, &b));        /* offsets are meaningless without an object */
+	CHECK(vma_mergeable(&a, &b)); /* offsets are meaningless without an object */
 	b.off = 0;
 
 	b.start = 0x13000;
-	CHECK(!vma_mergeable(&a, &b));       /* a gap */
+	CHECK(!vma_mergeable(&a, &b)); /* a gap */
 	b.start = 0x11000;
-	CHECK(!vma_mergeable(&a, &b));       /* overlapping */
+	CHECK(!vma_mergeable(&a, &b)); /* overlapping */
 	b.start = 0x12000;
 
 	b.prot = 1;
@@ -647,19 +647,19 @@ static void test_mergeable(void)
 	CHECK(!vma_mergeable(&a, &b));
 	b.kind = 1;
 	b.obj = OBJ_A;
-	CHECK(!vma_mergeable(&a, &b));       /* anonymous next to file-backed */
+	CHECK(!vma_mergeable(&a, &b)); /* anonymous next to file-backed */
 
 	a.obj = OBJ_A;
 	a.off = 0x3000;
-	b.off = 0x5000;                      /* 0x3000 + 0x2000 */
+	b.off = 0x5000; /* 0x3000 + 0x2000 */
 	CHECK(vma_mergeable(&a, &b));
 	b.off = 0x6000;
-	CHECK(!vma_mergeable(&a, &b));       /* same object, discontiguous offsets */
+	CHECK(!vma_mergeable(&a, &b)); /* same object, discontiguous offsets */
 	b.off = 0x3000;
 	CHECK(!vma_mergeable(&a, &b));
 	b.off = 0x5000;
 	b.obj = OBJ_B;
-	CHECK(!vma_mergeable(&a, &b));       /* different objects */
+	CHECK(!vma_mergeable(&a, &b)); /* different objects */
 }
 
 /* vma_check is what the stress test trusts, so it must itself notice broken trees. */
@@ -676,28 +676,28 @@ static void test_check_detects(void)
 	REQUIRE(vma_check(&t) == 0);
 
 	t.count++;
-	CHECK(vma_check(&t) != 0);          /* count disagrees with the nodes */
+	CHECK(vma_check(&t) != 0); /* count disagrees with the nodes */
 	t.count--;
 	a->parent = NULL;
-	CHECK(vma_check(&t) != 0);          /* broken parent link */
+	CHECK(vma_check(&t) != 0); /* broken parent link */
 	a->parent = b;
 	c->height = 2;
-	CHECK(vma_check(&t) != 0);          /* stale height */
+	CHECK(vma_check(&t) != 0); /* stale height */
 	c->height = 1;
 	a->end = 0x21000;
-	CHECK(vma_check(&t) != 0);          /* overlaps its successor */
+	CHECK(vma_check(&t) != 0); /* overlaps its successor */
 	a->end = 0x10000;
-	CHECK(vma_check(&t) != 0);          /* empty */
+	CHECK(vma_check(&t) != 0); /* empty */
 	a->end = 0x12001;
-	CHECK(vma_check(&t) != 0);          /* unaligned */
+	CHECK(vma_check(&t) != 0); /* unaligned */
 	a->end = 0x12000;
 	b->left = c;
 	b->right = a;
-	CHECK(vma_check(&t) != 0);          /* out of order */
+	CHECK(vma_check(&t) != 0); /* out of order */
 	b->left = a;
 	b->right = c;
 	c->right = b;
-	CHECK(vma_check(&t) != 0);          /* a cycle still terminates */
+	CHECK(vma_check(&t) != 0); /* a cycle still terminates */
 	c->right = NULL;
 	CHECK(vma_check(&t) == 0);
 
@@ -829,8 +829,7 @@ static void test_random_stress(void)
 			if (got != want) {
 				printf("#   step %d: find_gap(%lu, %lu, %lu) = %#lx, model %#lx\n",
 				       step, (unsigned long)lenp, (unsigned long)lop,
-				       (unsigned long)hip, (unsigned long)got,
-				       (unsigned long)want);
+				       (unsigned long)hip, (unsigned long)got, (unsigned long)want);
 				bad++;
 			}
 		}
@@ -921,15 +920,14 @@ static void test_ten_thousand(void)
 		uint64 s = (uint64)(2 * i + 16) * PG;
 
 		if (vma_lookup(&t, s) != v[i] || vma_lookup(&t, s + PG - 1) != v[i] ||
-		    vma_lookup(&t, s + PG) != NULL || vma_first_after(&t, s + PG) !=
-		    (i + 1 < N ? v[i + 1] : NULL))
+		    vma_lookup(&t, s + PG) != NULL ||
+		    vma_first_after(&t, s + PG) != (i + 1 < N ? v[i + 1] : NULL))
 			bad++;
 	}
 	CHECK(bad == 0);
 
 	/* A gap search must still find the highest hole, and sequential walk sees all. */
-	CHECK(vma_find_gap(&t, PG, PG, (uint64)(2 * N + 16) * PG) ==
-	      (uint64)(2 * N + 14 + 1) * PG);
+	CHECK(vma_find_gap(&t, PG, PG, (uint64)(2 * N + 16) * PG) == (uint64)(2 * N + 14 + 1) * PG);
 	CHECK(vma_find_gap(&t, 2 * PG, 16 * PG, (uint64)(2 * N + 16) * PG) == 0);
 	i = 0;
 	for (struct vma *x = vma_first(&t); x; x = vma_next(x))

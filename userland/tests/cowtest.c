@@ -24,10 +24,10 @@
 #include "user/user.h"
 #include "testlib.h"
 
-#define PG 4096UL
-#define TEXT_START 0x10000UL
-#define MiB (1024UL * 1024)
-#define PGROUNDUP(a) (((uint64)(a) + PG - 1) & ~(PG - 1))
+#define PG             4096UL
+#define TEXT_START     0x10000UL
+#define MiB            (1024UL * 1024)
+#define PGROUNDUP(a)   (((uint64)(a) + PG - 1) & ~(PG - 1))
 #define PGROUNDDOWN(a) ((uint64)(a) & ~(PG - 1))
 
 /* ---------- utilities ---------- */
@@ -414,9 +414,9 @@ static int t_cowchain(void)
 		if (wait(&gst) != gpid || gst != 0)
 			exit(4);
 		exit(bad_stamp(buf, 0, 4, 9) < 0 && bad_stamp(buf, 4, 8, 11) < 0 &&
-				     bad_stamp(buf, 8, N, 9) < 0
-			     ? 0
-			     : 5);
+		             bad_stamp(buf, 8, N, 9) < 0
+		         ? 0
+		         : 5);
 	}
 	check(pid > 0);
 	for (uint64 i = 8; i < 12; i++)
@@ -453,8 +453,7 @@ static int t_forkchurn(void)
 	}
 	c1 = copies();
 	after = freepages();
-	checkf(c1 - c0 < ROUNDS * 6, "%d forks, one store each, %lu pages copied", ROUNDS,
-	       c1 - c0);
+	checkf(c1 - c0 < ROUNDS * 6, "%d forks, one store each, %lu pages copied", ROUNDS, c1 - c0);
 	checkf(after >= before - 2, "%d pages fewer after %d forks", before - after, ROUNDS);
 	check(bad_stamp(buf, 0, N, 13) < 0);
 	return 0;
@@ -595,8 +594,8 @@ static int t_textshare(void)
 	checkf(full - bare < NPAUSE * touched / 2,
 	       "reading the text cost %d pages for %d copies of a %ld-page text", full - bare,
 	       NPAUSE, touched);
-	checkf(full < NPAUSE * touched, "%d copies used %d pages; their text is %ld pages",
-	       NPAUSE, full, touched);
+	checkf(full < NPAUSE * touched, "%d copies used %d pages; their text is %ld pages", NPAUSE,
+	       full, touched);
 	return 0;
 }
 
@@ -619,17 +618,12 @@ static int pause_main(int fd, int touch)
 /* ---------- the cases in the order they run ---------- */
 
 static const struct test tests[] = {
-	{"cowbasic", t_cowbasic, 30},
-	{"bigfork", t_bigfork, 60},
-	{"halfmem", t_halfmem, 120},
-	{"concurrent", t_concurrent, 60},
-	{"cowpipe", t_cowpipe, 60},
-	{"cowfile", t_cowfile, 30},
-	{"forkexec", t_forkexec, 30},
-	{"cowchain", t_cowchain, 30},
-	{"forkchurn", t_forkchurn, 60},
-	{"oom", t_oom, 120},
-	{"textshare", t_textshare, 60},
+    {"cowbasic", t_cowbasic, 30},   {"bigfork", t_bigfork, 60},
+    {"halfmem", t_halfmem, 120},    {"concurrent", t_concurrent, 60},
+    {"cowpipe", t_cowpipe, 60},     {"cowfile", t_cowfile, 30},
+    {"forkexec", t_forkexec, 30},   {"cowchain", t_cowchain, 30},
+    {"forkchurn", t_forkchurn, 60}, {"oom", t_oom, 120},
+    {"textshare", t_textshare, 60},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 

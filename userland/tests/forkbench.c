@@ -13,9 +13,9 @@
 #include "kernel/vmstat.h"
 #include "user/user.h"
 
-#define PG 4096UL
-#define MiB (1024UL * 1024)
-#define ROUNDS 5
+#define PG          4096UL
+#define MiB         (1024UL * 1024)
+#define ROUNDS      5
 #define SPARE_PAGES 1024 /* left free for page tables, stacks and the kernel */
 
 static unsigned long copies(void)
@@ -57,8 +57,8 @@ int main(int argc, char *argv[])
 	}
 	for (i = 0; i < npages; i++)
 		*(uint64 *)(heap + i * PG) = i;
-	printf("forkbench: heap %lu KiB (%lu pages) touched, %d pages free\n",
-	       npages * PG / 1024, npages, freepages());
+	printf("forkbench: heap %lu KiB (%lu pages) touched, %d pages free\n", npages * PG / 1024,
+	       npages, freepages());
 
 	/* Part 1: fork + exit + wait. */
 	for (round = 0; round < ROUNDS; round++) {

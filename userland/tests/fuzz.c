@@ -15,7 +15,7 @@
 #include "user/user.h"
 
 #define ROUNDS 24
-#define CALLS 400
+#define CALLS  400
 
 static uint64 seed = 88172645463325252ULL;
 
@@ -33,15 +33,15 @@ static const char *names[] = {"a", "b", "c", "d", "d/x", "d/y", "e/f", "", ".", 
 static uint64 pick_addr(void)
 {
 	static const uint64 bad[] = {0,
-				     1,
-				     0xFFFFFFC080200000ULL,
-				     0xFFFFFFFFFFFFF000ULL,
-				     0x3000000000ULL,
-				     0x3FFFFFF000ULL,
-				     0x3FFFFFFFFFULL,
-				     0x4000000000ULL,
-				     0x10000ULL,
-				     0x8000000000000000ULL};
+	                             1,
+	                             0xFFFFFFC080200000ULL,
+	                             0xFFFFFFFFFFFFF000ULL,
+	                             0x3000000000ULL,
+	                             0x3FFFFFF000ULL,
+	                             0x3FFFFFFFFFULL,
+	                             0x4000000000ULL,
+	                             0x10000ULL,
+	                             0x8000000000000000ULL};
 	switch (rnd() % 4) {
 	case 0:
 		return bad[rnd() % (sizeof(bad) / sizeof(bad[0]))];
@@ -54,8 +54,8 @@ static uint64 pick_addr(void)
 
 static uint64 pick_len(void)
 {
-	static const uint64 lens[] = {0, 1, 7, 4096, 8192, 65536, 0x7FFFFFFF, 0xFFFFFFFF,
-				      (uint64)-1, (uint64)-4096};
+	static const uint64 lens[] = {0,     1,          7,          4096,       8192,
+	                              65536, 0x7FFFFFFF, 0xFFFFFFFF, (uint64)-1, (uint64)-4096};
 	return rnd() % 2 ? rnd() % 300 : lens[rnd() % (sizeof(lens) / sizeof(lens[0]))];
 }
 
@@ -76,19 +76,20 @@ static uint64 raw(uint64 n, uint64 a0, uint64 a1, uint64 a2, uint64 a3, uint64 a
 	register uint64 r5 __asm__("a5") = a5;
 	register uint64 r7 __asm__("a7") = n;
 	__asm__ volatile("ecall"
-			 : "+r"(r0)
-			 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
-			 : "memory");
+	                 : "+r"(r0)
+	                 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+	                 : "memory");
 	return r0;
 }
 
 static void one_call(void)
 {
-	static const int calls[] = {SYS_read,  SYS_write,  SYS_open,     SYS_close,  SYS_dup,
-				    SYS_pipe,  SYS_fstat,  SYS_chdir,    SYS_mkdir,  SYS_mknod,
-				    SYS_unlink, SYS_link,  SYS_sbrk,     SYS_mmap,   SYS_munmap,
-				    SYS_msync, SYS_mprotect, SYS_exec,   SYS_getpid, SYS_uptime,
-				    SYS_vmstat, SYS_vmacount, SYS_freepages, SYS_wait, 99, -1};
+	static const int calls[] = {SYS_read,   SYS_write,    SYS_open,      SYS_close,  SYS_dup,
+	                            SYS_pipe,   SYS_fstat,    SYS_chdir,     SYS_mkdir,  SYS_mknod,
+	                            SYS_unlink, SYS_link,     SYS_sbrk,      SYS_mmap,   SYS_munmap,
+	                            SYS_msync,  SYS_mprotect, SYS_exec,      SYS_getpid, SYS_uptime,
+	                            SYS_vmstat, SYS_vmacount, SYS_freepages, SYS_wait,   99,
+	                            -1};
 	int n = calls[rnd() % (sizeof(calls) / sizeof(calls[0]))];
 	uint64 a[6];
 	switch (n) {

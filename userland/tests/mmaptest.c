@@ -28,20 +28,20 @@
 #include "testlib.h"
 
 /* Address-space facts of Pagoda's process layout. */
-#define PG 4096UL
+#define PG         4096UL
 #define TEXT_START 0x10000UL
-#define USER_END 0x4000000000UL
-#define STACK_TOP 0x3FFFFFF000UL
+#define USER_END   0x4000000000UL
+#define STACK_TOP  0x3FFFFFF000UL
 #ifndef STACK_MAX_MIB
 #define STACK_MAX_MIB 8 /* the build passes its stack_max_mib option */
 #endif
-#define STACK_MAX ((uint64)STACK_MAX_MIB << 20)
-#define GUARD (STACK_TOP - STACK_MAX - PG) /* the stack's guard page */
-#define MMAP_TOP GUARD                     /* mappings the kernel places end at or below */
-#define FREE_VA 0x2000000000UL             /* far from heap, stack and placed mappings */
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-#define PGROUNDUP(a) (((uint64)(a) + PG - 1) & ~(PG - 1))
+#define STACK_MAX      ((uint64)STACK_MAX_MIB << 20)
+#define GUARD          (STACK_TOP - STACK_MAX - PG) /* the stack's guard page */
+#define MMAP_TOP       GUARD                        /* mappings the kernel places end at or below */
+#define FREE_VA        0x2000000000UL               /* far from heap, stack and placed mappings */
+#define RW             (PROT_READ | PROT_WRITE)
+#define ANON           (MAP_PRIVATE | MAP_ANONYMOUS)
+#define PGROUNDUP(a)   (((uint64)(a) + PG - 1) & ~(PG - 1))
 #define PGROUNDDOWN(a) ((uint64)(a) & ~(PG - 1))
 
 #define PERSIST_PATH "/persist.txt"
@@ -275,13 +275,11 @@ static int t_lazy(void)
 	checkf(b.pagein == a.pagein, "mmap itself read %lu pages", b.pagein - a.pagein);
 	check(p[0] == (char)pat(0, 1));
 	b = stats();
-	checkf(b.pagein - a.pagein == 1, "one touched page, %lu pages read",
-	       b.pagein - a.pagein);
+	checkf(b.pagein - a.pagein == 1, "one touched page, %lu pages read", b.pagein - a.pagein);
 	check(p[5 * PG + 77] == (char)pat(5 * PG + 77, 1));
 	check(p[100] == (char)pat(100, 1));
 	b = stats();
-	checkf(b.pagein - a.pagein == 2, "two touched pages, %lu pages read",
-	       b.pagein - a.pagein);
+	checkf(b.pagein - a.pagein == 2, "two touched pages, %lu pages read", b.pagein - a.pagein);
 	check(diff_at(p, 0, 8 * PG, 1) < 0);
 	b = stats();
 	checkf(b.pagein - a.pagein == 8, "eight pages touched, %lu read", b.pagein - a.pagein);
@@ -304,8 +302,7 @@ static int t_placement(void)
 	       "first mapping at 0x%lx; the highest free range ends at 0x%lx", ua, MMAP_TOP);
 	b = map_anon(2 * PG, PROT_READ);
 	check(b != MAP_FAILED);
-	checkf((uint64)b + 2 * PG == ua, "second mapping at 0x%lx, first at 0x%lx",
-	       (uint64)b, ua);
+	checkf((uint64)b + 2 * PG == ua, "second mapping at 0x%lx, first at 0x%lx", (uint64)b, ua);
 	a[0] = 1;
 	a[3 * PG - 1] = 2;
 	check(b[0] == 0 && b[2 * PG - 1] == 0);
@@ -344,14 +341,14 @@ static int t_sbrkblock(void)
 /* ---------- argument checking ---------- */
 
 /* Expects mmap to fail and to leave the address space as it was. */
-#define MMAP_FAILS(a, l, p, f, fd, o)                                                    \
-	do {                                                                             \
-		int vc_ = vmacount();                                                    \
-		void *r_ = mmap((void *)(a), (l), (p), (f), (fd), (o));                  \
-		checkf(r_ == MAP_FAILED, "mmap(0x%lx, 0x%lx, %d, 0x%x, %d, %ld) = 0x%lx",    \
-		       (uint64)(a), (uint64)(l), (int)(p), (int)(f), (int)(fd), (long)(o),    \
-		       (uint64)r_);                                                      \
-		check(vmacount() == vc_);                                                \
+#define MMAP_FAILS(a, l, p, f, fd, o)                                                              \
+	do {                                                                                       \
+		int vc_ = vmacount();                                                              \
+		void *r_ = mmap((void *)(a), (l), (p), (f), (fd), (o));                            \
+		checkf(r_ == MAP_FAILED, "mmap(0x%lx, 0x%lx, %d, 0x%x, %d, %ld) = 0x%lx",          \
+		       (uint64)(a), (uint64)(l), (int)(p), (int)(f), (int)(fd), (long)(o),         \
+		       (uint64)r_);                                                                \
+		check(vmacount() == vc_);                                                          \
 	} while (0)
 
 static int t_badlen(void)
@@ -1043,9 +1040,9 @@ static int t_privlater(void)
 	check(make_file(f, 3 * PG, 35) == 0);
 	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_PRIVATE, 0);
 	check(p != MAP_FAILED);
-	check(p[10] == (char)pat(10, 35));   /* page 0: loaded, never stored to */
-	p[PG + 10] = '@';                     /* page 1: a private copy now */
-	fill(scratch, 0, 3 * PG, 36);        /* page 2: never touched */
+	check(p[10] == (char)pat(10, 35)); /* page 0: loaded, never stored to */
+	p[PG + 10] = '@';                  /* page 1: a private copy now */
+	fill(scratch, 0, 3 * PG, 36);      /* page 2: never touched */
 	check(write_at(f, 0, scratch, 3 * PG) == 0);
 	d = diff_at(p, 0, PG, 36);
 	checkf(d < 0, "loaded page does not show a later write() at byte %ld", d);
@@ -1407,8 +1404,7 @@ static int t_bigfile(void)
 	t4 = uptime_ns();
 	/* Where the time goes, for whoever wonders why this case is slow. */
 	printf("# %s: ms: write %lu, fault+store %lu, munmap %lu, read+verify %lu\n", curname,
-	       (t1 - t0) / 1000000, (t2 - t1) / 1000000, (t3 - t2) / 1000000,
-	       (t4 - t3) / 1000000);
+	       (t1 - t0) / 1000000, (t2 - t1) / 1000000, (t3 - t2) / 1000000, (t4 - t3) / 1000000);
 	unlink(f);
 	return 0;
 }
@@ -1552,8 +1548,7 @@ static int t_mprotsplit(void)
 	check(p != MAP_FAILED);
 	vc = vmacount();
 	check(mprotect(p + PG, PG, PROT_READ) == 0);
-	checkf(vmacount() == vc + 2, "middle page protected: vmacount %d -> %d", vc,
-	       vmacount());
+	checkf(vmacount() == vc + 2, "middle page protected: vmacount %d -> %d", vc, vmacount());
 	check(mprotect(p + PG, PG, RW) == 0);
 	checkf(vmacount() == vc, "protection restored: vmacount %d, was %d", vmacount(), vc);
 	check(mprotect(p, PG, PROT_READ) == 0);
@@ -1807,63 +1802,63 @@ static int persist_check(void)
 /* ---------- the cases in the order they run ---------- */
 
 static const struct test tests[] = {
-	{"lazy", t_lazy, 30},
-	{"placement", t_placement, 30},
-	{"sbrkblock", t_sbrkblock, 30},
-	{"badlen", t_badlen, 30},
-	{"badoff", t_badoff, 30},
-	{"badflags", t_badflags, 30},
-	{"badprot", t_badprot, 30},
-	{"badfd", t_badfd, 30},
-	{"fdkind", t_fdkind, 30},
-	{"fdmode", t_fdmode, 30},
-	{"badfixed", t_badfixed, 30},
-	{"badanon", t_badanon, 30},
-	{"closeafter", t_closeafter, 30},
-	{"unlinkafter", t_unlinkafter, 30},
-	{"eofzero", t_eofzero, 30},
-	{"pasteof", t_pasteof, 30},
-	{"sharedfork", t_sharedfork, 30},
-	{"sharedopen", t_sharedopen, 30},
-	{"sharedexec", t_sharedexec, 30},
-	{"readsees", t_readsees, 30},
-	{"writesees", t_writesees, 30},
-	{"twomaps", t_twomaps, 30},
-	{"offset", t_offset, 30},
-	{"pageout", t_pageout, 30},
-	{"exitwb", t_exitwb, 30},
-	{"execwb", t_execwb, 30},
-	{"munmapfile", t_munmapfile, 30},
-	{"syscallbuf", t_syscallbuf, 30},
-	{"privcow", t_privcow, 30},
-	{"privlater", t_privlater, 30},
-	{"privfork", t_privfork, 30},
-	{"munmaphead", t_munmaphead, 30},
-	{"munmaptail", t_munmaptail, 30},
-	{"munmapmiddle", t_munmapmiddle, 30},
-	{"munmapmulti", t_munmapmulti, 30},
-	{"munmapnothing", t_munmapnothing, 30},
-	{"munmapbad", t_munmapbad, 30},
-	{"munmapheap", t_munmapheap, 30},
-	{"forkinherit", t_forkinherit, 30},
-	{"execclean", t_execclean, 30},
-	{"manymaps", t_manymaps, 60},
-	{"bigfile", t_bigfile, 240},
-	{"anonzero", t_anonzero, 30},
-	{"anonshared", t_anonshared, 30},
-	{"fixedexact", t_fixedexact, 30},
-	{"fixedreplace", t_fixedreplace, 30},
-	{"fixedheapstack", t_fixedheapstack, 30},
-	{"mprotsplit", t_mprotsplit, 30},
-	{"mprotnone", t_mprotnone, 30},
-	{"mprotro", t_mprotro, 30},
-	{"mprotshared", t_mprotshared, 30},
-	{"mprotunmapped", t_mprotunmapped, 30},
-	{"mergefixed", t_mergefixed, 30},
-	{"mergesbrk", t_mergesbrk, 30},
-	{"heapprot", t_heapprot, 30},
-	{"stackgrow", t_stackgrow, 30},
-	{"stackguard", t_stackguard, 30},
+    {"lazy", t_lazy, 30},
+    {"placement", t_placement, 30},
+    {"sbrkblock", t_sbrkblock, 30},
+    {"badlen", t_badlen, 30},
+    {"badoff", t_badoff, 30},
+    {"badflags", t_badflags, 30},
+    {"badprot", t_badprot, 30},
+    {"badfd", t_badfd, 30},
+    {"fdkind", t_fdkind, 30},
+    {"fdmode", t_fdmode, 30},
+    {"badfixed", t_badfixed, 30},
+    {"badanon", t_badanon, 30},
+    {"closeafter", t_closeafter, 30},
+    {"unlinkafter", t_unlinkafter, 30},
+    {"eofzero", t_eofzero, 30},
+    {"pasteof", t_pasteof, 30},
+    {"sharedfork", t_sharedfork, 30},
+    {"sharedopen", t_sharedopen, 30},
+    {"sharedexec", t_sharedexec, 30},
+    {"readsees", t_readsees, 30},
+    {"writesees", t_writesees, 30},
+    {"twomaps", t_twomaps, 30},
+    {"offset", t_offset, 30},
+    {"pageout", t_pageout, 30},
+    {"exitwb", t_exitwb, 30},
+    {"execwb", t_execwb, 30},
+    {"munmapfile", t_munmapfile, 30},
+    {"syscallbuf", t_syscallbuf, 30},
+    {"privcow", t_privcow, 30},
+    {"privlater", t_privlater, 30},
+    {"privfork", t_privfork, 30},
+    {"munmaphead", t_munmaphead, 30},
+    {"munmaptail", t_munmaptail, 30},
+    {"munmapmiddle", t_munmapmiddle, 30},
+    {"munmapmulti", t_munmapmulti, 30},
+    {"munmapnothing", t_munmapnothing, 30},
+    {"munmapbad", t_munmapbad, 30},
+    {"munmapheap", t_munmapheap, 30},
+    {"forkinherit", t_forkinherit, 30},
+    {"execclean", t_execclean, 30},
+    {"manymaps", t_manymaps, 60},
+    {"bigfile", t_bigfile, 240},
+    {"anonzero", t_anonzero, 30},
+    {"anonshared", t_anonshared, 30},
+    {"fixedexact", t_fixedexact, 30},
+    {"fixedreplace", t_fixedreplace, 30},
+    {"fixedheapstack", t_fixedheapstack, 30},
+    {"mprotsplit", t_mprotsplit, 30},
+    {"mprotnone", t_mprotnone, 30},
+    {"mprotro", t_mprotro, 30},
+    {"mprotshared", t_mprotshared, 30},
+    {"mprotunmapped", t_mprotunmapped, 30},
+    {"mergefixed", t_mergefixed, 30},
+    {"mergesbrk", t_mergesbrk, 30},
+    {"heapprot", t_heapprot, 30},
+    {"stackgrow", t_stackgrow, 30},
+    {"stackguard", t_stackguard, 30},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 

@@ -12,11 +12,11 @@
 #include "user/user.h"
 #include "testlib.h"
 
-#define PG 4096UL
-#define TEXT_START 0x10000UL /* where user.ld puts the first byte of every program */
-#define NS_PER_SEC 1000000000UL
+#define PG           4096UL
+#define TEXT_START   0x10000UL /* where user.ld puts the first byte of every program */
+#define NS_PER_SEC   1000000000UL
 #define LEAK_WAIT_NS (5 * NS_PER_SEC) /* how long orphans of a case get to be reaped */
-#define SLOW_MS 3000                  /* cases slower than this get their time reported */
+#define SLOW_MS      3000             /* cases slower than this get their time reported */
 
 const char *curname = "testlib";
 char self_path[MAXPATH];

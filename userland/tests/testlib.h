@@ -33,21 +33,21 @@ extern const char *curname;
 extern char self_path[MAXPATH];
 
 /* Reports a failed check and makes the case fail. */
-#define check(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond); \
-			return 1;                                                        \
-		}                                                                        \
+#define check(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("# %s: line %d: check failed: %s\n", curname, __LINE__, #cond);     \
+			return 1;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Like check(), with a message saying what was seen. */
-#define checkf(cond, fmt, ...)                                                           \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);  \
-			return 1;                                                        \
-		}                                                                        \
+#define checkf(cond, fmt, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("# %s: line %d: " fmt "\n", curname, __LINE__, __VA_ARGS__);        \
+			return 1;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 /*
@@ -63,4 +63,4 @@ void own_stack(void);
  * 0 if every case passed, 1 otherwise. prog names the program in the summary line.
  */
 void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
-	__attribute__((noreturn));
+    __attribute__((noreturn));

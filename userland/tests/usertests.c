@@ -26,13 +26,13 @@
 #include "testlib.h"
 
 /* Address-space facts of Pagoda's process layout (see mm/mm.h). */
-#define PG 4096UL
+#define PG         4096UL
 #define TEXT_START 0x10000UL
-#define USER_END 0x4000000000UL
-#define STACK_TOP 0x3FFFFFF000UL
-#define KADDR 0xFFFFFFC080200000UL /* kernel text: mapped, but not for user mode */
-#define UNMAPPED 0x3000000000UL    /* far from heap and stack: nothing is ever there */
-#define MiB (1024 * 1024)
+#define USER_END   0x4000000000UL
+#define STACK_TOP  0x3FFFFFF000UL
+#define KADDR      0xFFFFFFC080200000UL /* kernel text: mapped, but not for user mode */
+#define UNMAPPED   0x3000000000UL       /* far from heap and stack: nothing is ever there */
+#define MiB        (1024 * 1024)
 
 #define MAXFILE_BYTES ((uint)MAXFILE * BSIZE)
 
@@ -616,10 +616,19 @@ enum {
 };
 
 static const char *elf_kind_name[] = {
-	"valid", "empty file", "bad magic", "truncated header", "phoff past the file",
-	"program headers past the file", "segment data past the file", "filesz > memsz",
-	"kernel vaddr", "vaddr+memsz wraps", "memsz wraps", "segment crosses the top",
-	"huge memsz",
+    "valid",
+    "empty file",
+    "bad magic",
+    "truncated header",
+    "phoff past the file",
+    "program headers past the file",
+    "segment data past the file",
+    "filesz > memsz",
+    "kernel vaddr",
+    "vaddr+memsz wraps",
+    "memsz wraps",
+    "segment crosses the top",
+    "huge memsz",
 };
 
 static void put16(uchar *p, uint v)
@@ -640,10 +649,10 @@ static void put64(uchar *p, uint64 v)
 	put32(p + 4, (uint)(v >> 32));
 }
 
-#define EH_SIZE 64
-#define PH_SIZE 56
+#define EH_SIZE  64
+#define PH_SIZE  56
 #define CODE_OFF (EH_SIZE + PH_SIZE)
-#define ELF_LEN (CODE_OFF + 16)
+#define ELF_LEN  (CODE_OFF + 16)
 
 static int make_elf(const char *path, int how)
 {
@@ -655,16 +664,37 @@ static int make_elf(const char *path, int how)
 	int len = ELF_LEN;
 
 	switch (how) {
-	case ELF_PHOFF_PAST: phoff = 4096; break;
-	case ELF_PHNUM_PAST: phnum = 3; break;
-	case ELF_SEG_PAST: off = 0x100000; break;
-	case ELF_FILESZ: memsz = 64; break;
-	case ELF_KVADDR: vaddr = KADDR; break;
-	case ELF_WRAP: vaddr = 0xFFFFFFFFFFFFF000UL; memsz = 0x2000; break;
-	case ELF_WRAP_MEMSZ: memsz = 0xFFFFFFFFFFFFF000UL; break;
-	case ELF_TOP: vaddr = STACK_TOP; memsz = 0x2000; break;
-	case ELF_HUGE: memsz = 0x100000000000UL; break;
-	default: break;
+	case ELF_PHOFF_PAST:
+		phoff = 4096;
+		break;
+	case ELF_PHNUM_PAST:
+		phnum = 3;
+		break;
+	case ELF_SEG_PAST:
+		off = 0x100000;
+		break;
+	case ELF_FILESZ:
+		memsz = 64;
+		break;
+	case ELF_KVADDR:
+		vaddr = KADDR;
+		break;
+	case ELF_WRAP:
+		vaddr = 0xFFFFFFFFFFFFF000UL;
+		memsz = 0x2000;
+		break;
+	case ELF_WRAP_MEMSZ:
+		memsz = 0xFFFFFFFFFFFFF000UL;
+		break;
+	case ELF_TOP:
+		vaddr = STACK_TOP;
+		memsz = 0x2000;
+		break;
+	case ELF_HUGE:
+		memsz = 0x100000000000UL;
+		break;
+	default:
+		break;
 	}
 	entry = vaddr + CODE_OFF;
 
@@ -673,15 +703,15 @@ static int make_elf(const char *path, int how)
 	img[1] = 'E';
 	img[2] = 'L';
 	img[3] = how == ELF_MAGIC ? 'G' : 'F';
-	img[4] = 2; /* 64-bit */
-	img[5] = 1; /* little-endian */
-	img[6] = 1; /* version */
+	img[4] = 2;           /* 64-bit */
+	img[5] = 1;           /* little-endian */
+	img[6] = 1;           /* version */
 	put16(img + 16, 2);   /* ET_EXEC */
 	put16(img + 18, 243); /* EM_RISCV */
 	put32(img + 20, 1);
 	put64(img + 24, entry);
 	put64(img + 32, phoff);
-	put64(img + 40, 0); /* no section headers */
+	put64(img + 40, 0);   /* no section headers */
 	put32(img + 48, 0x5); /* RVC, double-float ABI */
 	put16(img + 52, EH_SIZE);
 	put16(img + 54, PH_SIZE);
@@ -844,8 +874,8 @@ static int t_sbrklazy(void)
 		check(p[i * stride + 123] == (char)(i + 1));
 	f2 = freepages();
 	/* One data page each, plus a page-table page for every 2 MiB region touched. */
-	checkf(f1 - f2 >= TOUCH && f1 - f2 <= 3 * TOUCH + 4,
-	       "touching %d pages took %d pages", TOUCH, f1 - f2);
+	checkf(f1 - f2 >= TOUCH && f1 - f2 <= 3 * TOUCH + 4, "touching %d pages took %d pages",
+	       TOUCH, f1 - f2);
 	check(sbrk(-size) == p + size);
 	f3 = freepages();
 	checkf(f3 - f2 >= TOUCH, "shrinking the heap gave back only %d pages", f3 - f2);
@@ -1142,7 +1172,7 @@ static void __attribute__((noinline)) jump_stack(void)
 	volatile uint *w = (volatile uint *)launder((uint64)code);
 
 	if ((uint64)w < STACK_TOP - 64 * MiB)
-		exit(5); /* not on the stack after all: the case would prove nothing */
+		exit(5);    /* not on the stack after all: the case would prove nothing */
 	w[0] = 0x00008067u; /* ret */
 	w[1] = 0;
 	__asm__ volatile("fence.i");
@@ -1955,59 +1985,59 @@ static int t_pipenoreader(void)
 /* ---------- the cases in the order they run ---------- */
 
 static const struct test tests[] = {
-	{"getpid", t_getpid, 30},
-	{"exitwait", t_exitwait, 30},
-	{"waitnochild", t_waitnochild, 30},
-	{"waitbadptr", t_waitbadptr, 30},
-	{"killsleep", t_killsleep, 30},
-	{"killloop", t_killloop, 30},
-	{"killself", t_killself, 30},
-	{"killbad", t_killbad, 30},
-	{"forkbomb", t_forkbomb, 60},
-	{"orphan", t_orphan, 30},
-	{"sleep", t_sleep, 30},
-	{"forkchurn", t_forkchurn, 60},
-	{"forkcow", t_forkcow, 30},
-	{"forkfd", t_forkfd, 30},
-	{"exec", t_exec, 30},
-	{"execargs", t_execargs, 30},
-	{"execelf", t_execelf, 60},
-	{"execbadptr", t_execbadptr, 30},
-	{"sbrkbasic", t_sbrkbasic, 30},
-	{"sbrklazy", t_sbrklazy, 30},
-	{"sbrkzero", t_sbrkzero, 30},
-	{"recyclezero", t_recyclezero, 30},
-	{"sbrkneg", t_sbrkneg, 30},
-	{"sbrklimit", t_sbrklimit, 30},
-	{"stackoverflow", t_stackoverflow, 30},
-	{"deeprecursion", t_deeprecursion, 30},
-	{"faultnull", t_faultnull, 30},
-	{"faultkernel", t_faultkernel, 30},
-	{"faultunmapped", t_faultunmapped, 30},
-	{"faulttext", t_faulttext, 30},
-	{"faultnoexec", t_faultnoexec, 30},
-	{"badbuf", t_badbuf, 30},
-	{"badpath", t_badpath, 30},
-	{"pipebad", t_pipebad, 30},
-	{"pipedata", t_pipedata, 60},
-	{"pipebig", t_pipebig, 120},
-	{"pipeeof", t_pipeeof, 30},
-	{"pipenoreader", t_pipenoreader, 30},
-	{"fileio", t_fileio, 30},
-	{"unlinkopen", t_unlinkopen, 30},
-	{"manyfiles", t_manyfiles, 120},
-	{"dirs", t_dirs, 30},
-	{"rmdot", t_rmdot, 30},
-	{"links", t_links, 30},
-	{"concfiles", t_concfiles, 60},
-	{"concsame", t_concsame, 60},
-	{"concdir", t_concdir, 60},
-	{"openflags", t_openflags, 30},
-	{"dirfd", t_dirfd, 30},
-	{"dup", t_dup, 30},
-	{"fdcheck", t_fdcheck, 30},
-	{"oom", t_oom, 120},
-	{"bigfile", t_bigfile, 420},
+    {"getpid", t_getpid, 30},
+    {"exitwait", t_exitwait, 30},
+    {"waitnochild", t_waitnochild, 30},
+    {"waitbadptr", t_waitbadptr, 30},
+    {"killsleep", t_killsleep, 30},
+    {"killloop", t_killloop, 30},
+    {"killself", t_killself, 30},
+    {"killbad", t_killbad, 30},
+    {"forkbomb", t_forkbomb, 60},
+    {"orphan", t_orphan, 30},
+    {"sleep", t_sleep, 30},
+    {"forkchurn", t_forkchurn, 60},
+    {"forkcow", t_forkcow, 30},
+    {"forkfd", t_forkfd, 30},
+    {"exec", t_exec, 30},
+    {"execargs", t_execargs, 30},
+    {"execelf", t_execelf, 60},
+    {"execbadptr", t_execbadptr, 30},
+    {"sbrkbasic", t_sbrkbasic, 30},
+    {"sbrklazy", t_sbrklazy, 30},
+    {"sbrkzero", t_sbrkzero, 30},
+    {"recyclezero", t_recyclezero, 30},
+    {"sbrkneg", t_sbrkneg, 30},
+    {"sbrklimit", t_sbrklimit, 30},
+    {"stackoverflow", t_stackoverflow, 30},
+    {"deeprecursion", t_deeprecursion, 30},
+    {"faultnull", t_faultnull, 30},
+    {"faultkernel", t_faultkernel, 30},
+    {"faultunmapped", t_faultunmapped, 30},
+    {"faulttext", t_faulttext, 30},
+    {"faultnoexec", t_faultnoexec, 30},
+    {"badbuf", t_badbuf, 30},
+    {"badpath", t_badpath, 30},
+    {"pipebad", t_pipebad, 30},
+    {"pipedata", t_pipedata, 60},
+    {"pipebig", t_pipebig, 120},
+    {"pipeeof", t_pipeeof, 30},
+    {"pipenoreader", t_pipenoreader, 30},
+    {"fileio", t_fileio, 30},
+    {"unlinkopen", t_unlinkopen, 30},
+    {"manyfiles", t_manyfiles, 120},
+    {"dirs", t_dirs, 30},
+    {"rmdot", t_rmdot, 30},
+    {"links", t_links, 30},
+    {"concfiles", t_concfiles, 60},
+    {"concsame", t_concsame, 60},
+    {"concdir", t_concdir, 60},
+    {"openflags", t_openflags, 30},
+    {"dirfd", t_dirfd, 30},
+    {"dup", t_dup, 30},
+    {"fdcheck", t_fdcheck, 30},
+    {"oom", t_oom, 120},
+    {"bigfile", t_bigfile, 420},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 

@@ -5,12 +5,12 @@
 #include "fdt.h"
 #include "lib/string.h"
 
-#define FDT_MAGIC 0xd00dfeed
+#define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
 
 static uint32 be32(const void *p)
 {
@@ -55,7 +55,7 @@ int fdt_memory(const void *dtb, uint64 *base, uint64 *size)
 			else if (depth == 1 && strncmp(pname, "#size-cells", 12) == 0)
 				scells = (int)be32(val);
 			else if (in_memory && strncmp(pname, "reg", 4) == 0 &&
-				 len >= 4U * (acells + scells)) {
+			         len >= 4U * (acells + scells)) {
 				*base = read_cells(val, acells);
 				*size = read_cells(val + 4 * acells, scells);
 				return 0;

@@ -10,20 +10,20 @@
 #pragma once
 
 #define KERNBASE 0xFFFFFFC000000000UL
-#define P2V(pa) ((void *)((unsigned long)(pa) + KERNBASE))
-#define V2P(va) ((unsigned long)(va)-KERNBASE)
+#define P2V(pa)  ((void *)((unsigned long)(pa) + KERNBASE))
+#define V2P(va)  ((unsigned long)(va)-KERNBASE)
 
 #define USER_TOP 0x4000000000UL /* 256 GiB: the whole lower half of Sv39 */
 
 /* Physical addresses of devices on the virt board. */
-#define UART0_PA 0x10000000UL
-#define UART0_IRQ 10
-#define VIRTIO0_PA 0x10001000UL
-#define VIRTIO0_IRQ 1
-#define PLIC_PA 0x0c000000UL
-#define RAM_BASE_PA 0x80000000UL
+#define UART0_PA       0x10000000UL
+#define UART0_IRQ      10
+#define VIRTIO0_PA     0x10001000UL
+#define VIRTIO0_IRQ    1
+#define PLIC_PA        0x0c000000UL
+#define RAM_BASE_PA    0x80000000UL
 #define KERNEL_LOAD_PA 0x80200000UL
 
-#define UART0 ((unsigned long)P2V(UART0_PA))
+#define UART0   ((unsigned long)P2V(UART0_PA))
 #define VIRTIO0 ((unsigned long)P2V(VIRTIO0_PA))
-#define PLIC ((unsigned long)P2V(PLIC_PA))
+#define PLIC    ((unsigned long)P2V(PLIC_PA))

@@ -2,9 +2,9 @@
 #include "sbi.h"
 
 #define SBI_EXT_TIME 0x54494D45
-#define SBI_EXT_HSM 0x48534D
+#define SBI_EXT_HSM  0x48534D
 #define SBI_EXT_SRST 0x53525354
-#define SBI_EXT_IPI 0x735049
+#define SBI_EXT_IPI  0x735049
 
 struct sbiret {
 	long error;
@@ -19,9 +19,9 @@ static struct sbiret sbi_call(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint
 	register uint64 r_a6 __asm__("a6") = fid;
 	register uint64 r_a7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
-		     : "+r"(r_a0), "+r"(r_a1)
-		     : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-		     : "memory");
+	                 : "+r"(r_a0), "+r"(r_a1)
+	                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+	                 : "memory");
 	return (struct sbiret){(long)r_a0, (long)r_a1};
 }
 

@@ -15,26 +15,36 @@
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
-#define SCAUSE_INTR (1UL << 63)
-#define IRQ_S_SOFT 1
-#define IRQ_S_TIMER 5
-#define IRQ_S_EXTERNAL 9
-#define EXC_INST_PAGE_FAULT 12
-#define EXC_LOAD_PAGE_FAULT 13
+#define SCAUSE_INTR          (1UL << 63)
+#define IRQ_S_SOFT           1
+#define IRQ_S_TIMER          5
+#define IRQ_S_EXTERNAL       9
+#define EXC_INST_PAGE_FAULT  12
+#define EXC_LOAD_PAGE_FAULT  13
 #define EXC_STORE_PAGE_FAULT 15
-#define EXC_ECALL_U 8
+#define EXC_ECALL_U          8
 
 extern char trap_vector[];
 void user_return(struct trapframe *tf) __attribute__((noreturn));
 
 static const char *exception_name(uint64 cause)
 {
-	static const char *names[] = {
-		"instruction address misaligned", "instruction access fault", "illegal instruction",
-		"breakpoint", "load address misaligned", "load access fault",
-		"store address misaligned", "store access fault", "ecall from U-mode",
-		"ecall from S-mode", "reserved", "ecall from M-mode", "instruction page fault",
-		"load page fault", "reserved", "store page fault"};
+	static const char *names[] = {"instruction address misaligned",
+	                              "instruction access fault",
+	                              "illegal instruction",
+	                              "breakpoint",
+	                              "load address misaligned",
+	                              "load access fault",
+	                              "store address misaligned",
+	                              "store access fault",
+	                              "ecall from U-mode",
+	                              "ecall from S-mode",
+	                              "reserved",
+	                              "ecall from M-mode",
+	                              "instruction page fault",
+	                              "load page fault",
+	                              "reserved",
+	                              "store page fault"};
 	return cause < ARRAY_SIZE(names) ? names[cause] : "unknown exception";
 }
 
@@ -112,7 +122,7 @@ void user_trap(struct trapframe *tf)
 		if (r != FAULT_OK) {
 			char cause[96];
 			snprintf(cause, sizeof(cause), "%s (%s)", exception_name(scause),
-				 vm_fault_reason(p->as, stval, r));
+			         vm_fault_reason(p->as, stval, r));
 			proc_fault_kill(cause, stval, tf->epc);
 		}
 	} else {

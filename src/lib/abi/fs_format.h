@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#define BSIZE 1024 /* block size */
+#define BSIZE   1024 /* block size */
 #define FSMAGIC 0x10203040
 #define ROOTINO 1 /* root i-number */
 
@@ -25,23 +25,23 @@ struct superblock {
  * An inode addresses NDIRECT blocks directly, then one singly-indirect block and one
  * doubly-indirect block: 11 + 256 + 256*256 blocks, a little over 64 MiB.
  */
-#define NDIRECT 11
-#define NINDIRECT (BSIZE / sizeof(unsigned int))
+#define NDIRECT    11
+#define NINDIRECT  (BSIZE / sizeof(unsigned int))
 #define NDINDIRECT (NINDIRECT * NINDIRECT)
-#define MAXFILE (NDIRECT + NINDIRECT + NDINDIRECT)
+#define MAXFILE    (NDIRECT + NINDIRECT + NDINDIRECT)
 
 struct dinode {
-	short type;  /* File type */
-	short major; /* Major device number (T_DEVICE only) */
-	short minor; /* Minor device number (T_DEVICE only) */
-	short nlink; /* Number of links to inode in file system */
-	unsigned int size; /* Size of file (bytes) */
+	short type;                      /* File type */
+	short major;                     /* Major device number (T_DEVICE only) */
+	short minor;                     /* Minor device number (T_DEVICE only) */
+	short nlink;                     /* Number of links to inode in file system */
+	unsigned int size;               /* Size of file (bytes) */
 	unsigned int addrs[NDIRECT + 2]; /* direct, indirect, double-indirect */
 };
 
-#define IPB (BSIZE / sizeof(struct dinode)) /* Inodes per block. */
+#define IPB           (BSIZE / sizeof(struct dinode)) /* Inodes per block. */
 #define IBLOCK(i, sb) ((i) / IPB + (sb).inodestart)
-#define BPB (BSIZE * 8) /* Bitmap bits per block */
+#define BPB           (BSIZE * 8) /* Bitmap bits per block */
 #define BBLOCK(b, sb) ((b) / BPB + (sb).bmapstart)
 
 #define DIRSIZ 14

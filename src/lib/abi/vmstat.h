@@ -2,11 +2,11 @@
 #pragma once
 
 struct vmstat {
-	unsigned long free_pages;    /* free physical pages now */
-	unsigned long total_pages;   /* pages managed by the allocator */
-	unsigned long faults;        /* page faults handled since boot */
-	unsigned long zero_fills;    /* anonymous pages zero-filled on first touch */
-	unsigned long pages_copied;  /* pages copied by fork or copy-on-write */
-	unsigned long pagein;        /* file pages read from disk by the file pager */
-	unsigned long pageout;       /* dirty file pages written back */
+	unsigned long free_pages;   /* free physical pages now */
+	unsigned long total_pages;  /* pages managed by the allocator */
+	unsigned long faults;       /* page faults handled since boot */
+	unsigned long zero_fills;   /* anonymous pages zero-filled on first touch */
+	unsigned long pages_copied; /* pages copied by fork or copy-on-write */
+	unsigned long pagein;       /* file pages read from disk by the file pager */
+	unsigned long pageout;      /* dirty file pages written back */
 };
