@@ -93,24 +93,6 @@ static long bad_stamp(const char *buf, uint64 from, uint64 to, uint64 salt)
 	return -1;
 }
 
-static void put_num(char *dst, long v)
-{
-	char tmp[24];
-	int n = 0;
-
-	if (v < 0) {
-		*dst++ = '-';
-		v = -v;
-	}
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n > 0)
-		*dst++ = tmp[--n];
-	*dst = '\0';
-}
-
 /* ---------- cases ---------- */
 
 static int t_cowbasic(void)

@@ -93,24 +93,6 @@ static int is_zero(const char *p, uint64 n)
 	return 1;
 }
 
-static void put_num(char *dst, long v)
-{
-	char tmp[24];
-	int n = 0;
-
-	if (v < 0) {
-		*dst++ = '-';
-		v = -v;
-	}
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n > 0)
-		*dst++ = tmp[--n];
-	*dst = '\0';
-}
-
 /* A new file of size bytes of pattern seed (replacing an old one); 0 or -1. */
 static int make_file(const char *path, uint64 size, uint seed)
 {

@@ -233,3 +233,22 @@ void run_tests(const char *prog, const struct test *tests, int ntests, int argc,
 	printf("%s: %d passed, %d failed\n", prog, passed, failed);
 	exit(failed ? 1 : 0);
 }
+
+/* Decimal text of v into dst (at least 21 bytes): argv numbers for helper modes. */
+void put_num(char *dst, long v)
+{
+	char tmp[24];
+	int n = 0;
+
+	if (v < 0) {
+		*dst++ = '-';
+		v = -v;
+	}
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n > 0)
+		*dst++ = tmp[--n];
+	*dst = '\0';
+}

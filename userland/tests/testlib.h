@@ -64,3 +64,6 @@ void own_stack(void);
  */
 void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
     __attribute__((noreturn));
+
+/* Writes the decimal text of v, NUL-terminated, to dst (at least 21 bytes). */
+void put_num(char *dst, long v);
