@@ -818,8 +818,11 @@ void itrunc(struct inode *ip)
 	do {
 		begin_op();
 		ilock(ip);
-		if (first)
+		if (first) {
 			ip->size = 0;
+			if (ip->vmobj)
+				vmobj_truncate(ip->vmobj, 0);
+		}
 		first = 0;
 		/* Later steps free only what lies beyond the size, so data written by others
 		 * between our transactions survives. */

@@ -111,6 +111,8 @@ void vmobj_unref(struct vmobj *obj);
  */
 void *vmobj_page_lookup(struct vmobj *obj, uint64 off);
 void vmobj_page_put(void *page);
+/* The object shrank to size bytes: cached bytes past it become zero, in every mapping. */
+void vmobj_truncate(struct vmobj *obj, uint64 size);
 
 /* ---- mmap family (mmap.c); prot/flags already validated by the caller ---- */
 /* Extra flag for as_mmap: the file was not opened for writing, so a shared mapping of it

@@ -17,6 +17,7 @@
 #include "arch/riscv/memlayout.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 
 #define NHASH 1024
 static struct spinlock cache_lock = {0, "pagecache", NULL};
@@ -165,6 +166,24 @@ void *vmobj_page_lookup(struct vmobj *obj, uint64 off)
 void vmobj_page_put(void *page)
 {
 	page_unref(V2P(page));
+}
+
+/*
+ * Mapped frames stay mapped (there is no reverse map to find their PTEs), but the bytes
+ * past the new end read as zero from then on and are never written back, so truncated
+ * data cannot leak through a mapping or come back.
+ */
+void vmobj_truncate(struct vmobj *obj, uint64 size)
+{
+	acquire(&cache_lock);
+	for (struct page *pg = obj->pages; pg; pg = pg->onext) {
+		uint64 start = pg->pgoff * PGSIZE;
+		if (start + PGSIZE <= size)
+			continue;
+		uint64 keep = size > start ? size - start : 0;
+		memset((char *)P2V(page_to_pa(pg)) + keep, 0, PGSIZE - keep);
+	}
+	release(&cache_lock);
 }
 
 /* ---- the anonymous shared pager: zero-filled pages, nothing to write back ---- */

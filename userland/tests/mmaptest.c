@@ -594,6 +594,30 @@ static int t_eofzero(void)
 	return 0;
 }
 
+/* O_TRUNC while mapped: the mapping reads zeros and cannot bring the old data back. */
+static int t_truncmapped(void)
+{
+	const char *f = "mt_trunc";
+	char *p;
+	int fd;
+
+	check(make_file(f, 2 * PG, 7) == 0);
+	p = map_path(f, O_RDWR, 2 * PG, RW, MAP_SHARED, 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 2 * PG, 7) < 0); /* both pages now in the page cache */
+	p[10] = 'Q';
+	fd = open(f, O_WRONLY | O_TRUNC);
+	check(fd >= 0);
+	close(fd);
+	checkf(file_size(f) == 0, "size %ld after O_TRUNC", file_size(f));
+	check(is_zero(p, 2 * PG));
+	p[20] = 'R'; /* past the end now: must not be written back */
+	check(munmap(p, 2 * PG) == 0);
+	checkf(file_size(f) == 0, "size %ld after munmap", file_size(f));
+	unlink(f);
+	return 0;
+}
+
 static int t_pasteof(void)
 {
 	const char *f = "mt_pasteof";
@@ -1799,6 +1823,7 @@ static const struct test tests[] = {
     {"closeafter", t_closeafter, 30},
     {"unlinkafter", t_unlinkafter, 30},
     {"eofzero", t_eofzero, 30},
+    {"truncmapped", t_truncmapped, 30},
     {"pasteof", t_pasteof, 30},
     {"sharedfork", t_sharedfork, 30},
     {"sharedopen", t_sharedopen, 30},
