@@ -967,6 +967,34 @@ static int t_munmapfile(void)
 	return 0;
 }
 
+/*
+ * read() and write() between a file and a mapping of that same file: the copy faults on
+ * the mapping while the file system holds the file's inode lock, and the pager must
+ * then read the file without taking that lock again (it would wait forever).
+ */
+static int t_selfcopy(void)
+{
+	const char *f = "mt_self";
+	int fd;
+	char *p;
+
+	check(make_file(f, 3 * PG, 41) == 0);
+	p = map_path(f, O_RDWR, 3 * PG, RW, MAP_SHARED, 0);
+	check(p != MAP_FAILED);
+	fd = open(f, O_RDWR);
+	check(fd >= 0);
+	/* Page 2 of the mapping is untouched: the read faults it in mid-read. */
+	check(read(fd, p + 2 * PG, 100) == 100);
+	check(diff_at(p + 2 * PG, 0, 100, 41) < 0);
+	/* Page 1 is untouched too: write() copies in from it while writing the file. */
+	check(write(fd, p + PG, 200) == 200); /* file offset 100..300 := bytes PG..PG+200 */
+	close(fd);
+	check(diff_at(p + 100, PG, 200, 41) < 0);
+	check(munmap(p, 3 * PG) == 0);
+	unlink(f);
+	return 0;
+}
+
 static int t_syscallbuf(void)
 {
 	const char *fa = "mt_sbuf_a", *fb = "mt_sbuf_b", *fc = "mt_sbuf_c";
@@ -1836,6 +1864,7 @@ static const struct test tests[] = {
     {"exitwb", t_exitwb, 30},
     {"execwb", t_execwb, 30},
     {"munmapfile", t_munmapfile, 30},
+    {"selfcopy", t_selfcopy, 30},
     {"syscallbuf", t_syscallbuf, 30},
     {"privcow", t_privcow, 30},
     {"privlater", t_privlater, 30},
