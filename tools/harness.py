@@ -295,6 +295,20 @@ def run_program(guest, tap, command, deadline, timeout):
     return ok
 
 
+def show_program(guest, command, deadline, timeout):
+    """Types command and copies its output to stdout until the shell prompts again."""
+    seen = guest.prompts
+    guest.type(command + "\n")
+    while guest.prompts == seen:
+        for line in guest.take_lines():
+            print(line, flush=True)
+        guest.check(deadline, "timeout after %g s" % timeout)
+        guest.pump(deadline)
+    for line in guest.take_lines():
+        print(line, flush=True)
+    return True
+
+
 def check_wc(line):
     return line.split() == ["1", "1", "6"]
 
@@ -397,6 +411,8 @@ def main():
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--run", metavar="CMD")
     mode.add_argument("--script", choices=sorted(SCRIPTS))
+    mode.add_argument("--show", metavar="CMD",
+                      help="run CMD and print its output as it is (benchmarks), not TAP")
     args = ap.parse_args()
     global KERNEL_ELF
     KERNEL_ELF = os.path.splitext(args.kernel)[0] + ".elf"
@@ -417,6 +433,10 @@ def main():
         boot_deadline = min(deadline, start + BOOT_TIMEOUT)
         guest.wait_prompt(0, boot_deadline, "no shell prompt within %g s of boot"
                           % (boot_deadline - start))
+        if args.show:
+            ok = show_program(guest, args.show, deadline, args.timeout)
+            guest.halt()
+            return 0
         if args.run:
             ok = run_program(guest, tap, args.run, deadline, args.timeout)
         else:
