@@ -35,7 +35,7 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
 	uint64 va = start;
 	pmap_batch_begin(as->pmap);
-	while (pmap_next_mapped(as->pmap, &va, end)) {
+	while (pmap_next_mapped(as->pmap, &va, end, NULL, NULL)) {
 		uint64 pa = pmap_remove(as->pmap, va);
 		page_unref(pa);
 		va += PGSIZE;
@@ -235,8 +235,7 @@ static int fork_vma(struct aspace *child, struct aspace *parent, struct vma *pv)
 	int shared = pv->flags & VMA_SHARED;
 	uint64 va = pv->start, pa;
 	int prot;
-	while (pmap_next_mapped(parent->pmap, &va, pv->end)) {
-		pmap_extract(parent->pmap, va, &pa, &prot);
+	while (pmap_next_mapped(parent->pmap, &va, pv->end, &pa, &prot)) {
 		if (!shared && !VM_COW) {
 			/* The eager alternative, kept to measure what COW saves (forkbench). */
 			void *copy = page_alloc();

@@ -50,12 +50,11 @@ void writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end)
 		return;
 	uint64 size = v->obj->ops->size(v->obj);
 	uint64 va = start;
-	while (pmap_next_mapped(as->pmap, &va, end)) {
+	uint64 pa;
+	while (pmap_next_mapped(as->pmap, &va, end, &pa, NULL)) {
 		uint64 off = v->off + (va - v->start);
 		/* Only pages the hardware saw a store to; never past end of file. */
 		if (pmap_test_clear_dirty(as->pmap, va) && off < size) {
-			uint64 pa;
-			pmap_extract(as->pmap, va, &pa, NULL);
 			uint64 len = size - off < PGSIZE ? size - off : PGSIZE;
 			v->obj->ops->put_page(v->obj, off, P2V(pa), len);
 			VM_COUNT(pageout);
@@ -292,8 +291,7 @@ int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot)
 		while (v && v->start < end) {
 			v->prot = prot;
 			uint64 va = v->start, pa;
-			while (pmap_next_mapped(as->pmap, &va, v->end)) {
-				pmap_extract(as->pmap, va, &pa, NULL);
+			while (pmap_next_mapped(as->pmap, &va, v->end, &pa, NULL)) {
 				pmap_protect(as->pmap, va, pte_prot_for(v, pa, prot));
 				va += PGSIZE;
 			}

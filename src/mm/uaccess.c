@@ -12,7 +12,12 @@
 #include "arch/riscv/memlayout.h"
 #include "lib/string.h"
 
-/* Kernel address of the user page holding va, faulting it in; NULL if not accessible. */
+/*
+ * Kernel address of the user page holding va, faulting it in; NULL if not accessible.
+ * A resident page whose PTE allows the access needs nothing more; anything else goes
+ * through fault_locked, whose stage 2 makes the same permission check a user access gets
+ * (force, for exec, skips it).
+ */
 static char *user_page(struct aspace *as, uint64 va, enum fault_access access, int force)
 {
 	uint64 pa;
@@ -20,21 +25,12 @@ static char *user_page(struct aspace *as, uint64 va, enum fault_access access, i
 	if (va >= USER_TOP)
 		return NULL;
 	va = PGROUNDDOWN(va);
-	if (!force) {
-		struct vma *v = vma_lookup(&as->vmas, va);
-		if (!v)
-			v = stack_grow(as, va); /* e.g. read() into a large stack buffer */
-		if (!v || (access == FAULT_WRITE && !(v->prot & PROT_WRITE)) ||
-		    (access == FAULT_READ && !(v->prot & PROT_READ)))
-			return NULL;
-	}
-	if (!pmap_extract(as->pmap, va, &pa, &prot) ||
-	    (access == FAULT_WRITE && !(prot & PMAP_W) && !force)) {
-		if (fault_locked(as, va, access, force) != FAULT_OK)
-			return NULL;
-		if (!pmap_extract(as->pmap, va, &pa, &prot))
-			return NULL;
-	}
+	int need = access == FAULT_WRITE ? PMAP_W : PMAP_R;
+	if (pmap_extract(as->pmap, va, &pa, &prot) && (prot & need))
+		return P2V(pa);
+	if (fault_locked(as, va, access, force) != FAULT_OK ||
+	    !pmap_extract(as->pmap, va, &pa, &prot))
+		return NULL;
 	return P2V(pa);
 }
 

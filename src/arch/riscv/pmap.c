@@ -263,7 +263,7 @@ void pmap_set_dirty(struct pmap *pm, uint64 va)
 		*pte |= PTE_D;
 }
 
-int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end)
+int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *prot)
 {
 	uint64 a = *va;
 	while (a < end) {
@@ -281,6 +281,10 @@ int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end)
 		pte_t *l0 = &((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
 		if (*l0 & PTE_V) {
 			*va = a;
+			if (pa)
+				*pa = PTE_PA(*l0);
+			if (prot)
+				*prot = pte_prot(*l0);
 			return 1;
 		}
 		a += PGSIZE;
