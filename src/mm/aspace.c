@@ -120,21 +120,21 @@ int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct 
                   uint64 off, enum vma_kind kind)
 {
 	uint64 end = start + len;
-	struct vma *v = NULL;
+	struct vma *v;
 	if (len == 0 || end < start || end > USER_TOP || start % PGSIZE || len % PGSIZE ||
 	    off % PGSIZE || !(v = vma_new(start, end, prot, VMA_PRIVATE, kind)))
-		goto fail;
+		return -1;
 	v->obj = obj;
 	v->off = off;
 	acquiresleep(&as->lock);
 	int r = vma_insert(&as->vmas, v);
 	releasesleep(&as->lock);
-	if (r == 0)
-		return 0;
-fail:
-	kfree(v);
-	vmobj_unref(obj);
-	return -1;
+	if (r < 0) {
+		kfree(v);
+		return -1;
+	}
+	vmobj_ref(obj);
+	return 0;
 }
 
 int as_heap_init(struct aspace *as, uint64 base)

@@ -7,6 +7,7 @@
  */
 #pragma once
 #include "lib/types.h"
+#include "arch/riscv/memlayout.h" /* USER_TOP, P2V/V2P */
 #include "lib/abi/mman.h"
 #include "lib/abi/vmstat.h"
 
@@ -29,8 +30,6 @@ void kfree(void *p);
 struct aspace;
 struct vmobj;
 
-#define USER_SPACE_END 0x4000000000UL /* user addresses are below this (Sv39 lower half) */
-
 struct aspace *as_create(void);                /* empty user address space, or NULL */
 void as_destroy(struct aspace *as);            /* unmaps everything and frees it all */
 struct aspace *as_fork(struct aspace *parent); /* a copy for a child, or NULL */
@@ -41,8 +40,8 @@ enum vma_kind { VMA_ANON, VMA_TEXT, VMA_DATA, VMA_HEAP, VMA_STACK, VMA_GUARD, VM
 
 /* Map [start, start+len) as zero-fill-on-demand anonymous private memory. 0 or -1. */
 int as_map_anon(struct aspace *as, uint64 start, uint64 len, int prot, enum vma_kind kind);
-/* Map [start, start+len) privately (copy-on-write) over obj from byte offset off; takes over
- * the caller's reference to obj, even on failure. 0 or -1. */
+/* Map [start, start+len) privately (copy-on-write) over obj from byte offset off; the VMA
+ * takes a reference of its own. 0 or -1. */
 int as_map_object(struct aspace *as, uint64 start, uint64 len, int prot, struct vmobj *obj,
                   uint64 off, enum vma_kind kind);
 /* Copy bytes into as ignoring page protection (exec uses this to load read-only text). */
@@ -55,8 +54,8 @@ uint64 as_brk(struct aspace *as);
 int as_vma_count(struct aspace *as);
 
 /* Standard layout of a new process image. */
-#define USTACK_TOP  0x3FFFFFF000UL /* one unmapped page below USER_TOP */
-#define USTACK_INIT (64UL * 1024)  /* initial stack VMA; it grows down on faults below it */
+#define USTACK_TOP  (USER_TOP - PGSIZE) /* one unmapped page below the end of user space */
+#define USTACK_INIT (64UL * 1024)       /* initial stack VMA; it grows down on faults below it */
 #ifndef STACK_MAX_MIB
 #define STACK_MAX_MIB 8
 #endif

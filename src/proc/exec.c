@@ -27,9 +27,9 @@ static int flags_to_prot(uint32 f)
  * write view of the file's page cache, and the rest of memsz (bss) anonymous zero-fill
  * memory. Only the page where the file part ends mid-page is touched now, to zero the
  * bytes after it (they are bss, but the file page holds whatever follows the segment).
- * Caller holds ip locked. zeros is a zero-filled page.
+ * obj is the program file's object; zeros is a zero-filled page.
  */
-static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, const char *zeros)
+static int map_segment(struct aspace *as, struct vmobj *obj, struct proghdr *ph, const char *zeros)
 {
 	uint64 start = PGROUNDDOWN(ph->vaddr);
 	uint64 file_end = ph->vaddr + ph->filesz;
@@ -39,9 +39,8 @@ static int map_segment(struct aspace *as, struct inode *ip, struct proghdr *ph, 
 	int kind = (ph->flags & PF_X) ? VMA_TEXT : VMA_DATA;
 
 	if (ph->filesz > 0) {
-		struct vmobj *obj = inode_vmobj(ip);
-		if (!obj || as_map_object(as, start, file_top - start, prot, obj,
-		                          ph->off - (ph->vaddr - start), kind) < 0)
+		if (as_map_object(as, start, file_top - start, prot, obj,
+		                  ph->off - (ph->vaddr - start), kind) < 0)
 			return -1;
 		if (ph->memsz > ph->filesz && file_end < file_top &&
 		    as_load(as, file_end, zeros, file_top - file_end) < 0)
@@ -69,8 +68,10 @@ static int valid_segment(struct proghdr *ph, uint64 file_size)
 	return 1;
 }
 
-/* Builds the new image in as; returns the entry point, or 0 on any error. */
-static uint64 load_image(struct aspace *as, struct inode *ip, uint64 *heap_base, char *zeros)
+/* Builds the new image in as from ip (locked), whose object is obj; returns the entry
+ * point, or 0 on any error. */
+static uint64 load_image(struct aspace *as, struct inode *ip, struct vmobj *obj, uint64 *heap_base,
+                         char *zeros)
 {
 	struct elfhdr eh;
 	if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) != sizeof(eh))
@@ -88,7 +89,7 @@ static uint64 load_image(struct aspace *as, struct inode *ip, uint64 *heap_base,
 			return 0;
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		if (!valid_segment(&ph, ip->size) || map_segment(as, ip, &ph, zeros) < 0)
+		if (!valid_segment(&ph, ip->size) || map_segment(as, obj, &ph, zeros) < 0)
 			return 0;
 		top = MAX(top, PGROUNDUP(ph.vaddr + ph.memsz));
 		loaded++;
@@ -138,11 +139,19 @@ int kexec(char *path, char **argv)
 	}
 	ilock(ip);
 	uint64 heap_base = 0, entry = 0;
-	if (ip->type == T_FILE && (as = as_create()) != NULL)
-		entry = load_image(as, ip, &heap_base, zeros);
+	/*
+	 * exec holds its own reference to the program's object while it builds the image,
+	 * and drops it only after unlocking: if no VMA took one (a bad file), the drop is the
+	 * last and releases the inode, which needs the inode lock and a transaction itself.
+	 */
+	struct vmobj *obj = ip->type == T_FILE ? inode_vmobj(ip) : NULL;
+	if (obj && (as = as_create()) != NULL)
+		entry = load_image(as, ip, obj, &heap_base, zeros);
 	iunlockput(ip);
 	end_op();
 	page_free(zeros);
+	if (obj)
+		vmobj_unref(obj);
 
 	int argc = 0;
 	uint64 sp = 0;

@@ -27,7 +27,7 @@ uint64 sys_mmap(void)
 	arglong(5, &off);
 
 	int sharing = flags & (MAP_SHARED | MAP_PRIVATE);
-	if (len == 0 || len > USER_SPACE_END || off < 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
+	if (len == 0 || len > USER_TOP || off < 0 || off % PGSIZE || (prot & ~PROT_ALL) ||
 	    (flags & ~MAP_KNOWN) || (sharing != MAP_SHARED && sharing != MAP_PRIVATE))
 		return (uint64)-1;
 

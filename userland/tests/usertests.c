@@ -612,6 +612,7 @@ enum {
 	ELF_WRAP_MEMSZ,
 	ELF_TOP,
 	ELF_HUGE,
+	ELF_OVERLAP,
 	ELF_NKINDS
 };
 
@@ -629,6 +630,7 @@ static const char *elf_kind_name[] = {
     "memsz wraps",
     "segment crosses the top",
     "huge memsz",
+    "two segments at one address",
 };
 
 static void put16(uchar *p, uint v)
@@ -651,7 +653,7 @@ static void put64(uchar *p, uint64 v)
 
 #define EH_SIZE  64
 #define PH_SIZE  56
-#define CODE_OFF (EH_SIZE + PH_SIZE)
+#define CODE_OFF (EH_SIZE + 2 * PH_SIZE) /* room for a second program header */
 #define ELF_LEN  (CODE_OFF + 16)
 
 static int make_elf(const char *path, int how)
@@ -693,6 +695,9 @@ static int make_elf(const char *path, int how)
 	case ELF_HUGE:
 		memsz = 0x100000000000UL;
 		break;
+	case ELF_OVERLAP:
+		phnum = 2; /* the second header is a copy of the first */
+		break;
 	default:
 		break;
 	}
@@ -726,6 +731,9 @@ static int make_elf(const char *path, int how)
 	put64(ph + 32, filesz);
 	put64(ph + 40, memsz);
 	put64(ph + 48, PG);
+
+	if (how == ELF_OVERLAP)
+		memcpy(ph + PH_SIZE, ph, PH_SIZE);
 
 	/* li a0, 42; li a7, SYS_exit; ecall; j . */
 	put32(img + CODE_OFF + 0, (42u << 20) | (10u << 7) | 0x13u);
