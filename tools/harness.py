@@ -399,42 +399,84 @@ def qemu_argv(args, disk):
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_guest_args(ap, timeout):
+    """The options every QEMU-driving script takes."""
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--disk", required=True)
     ap.add_argument("--harts", type=int, default=2)
     ap.add_argument("--mem", type=int, default=128)
-    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--timeout", type=float, default=timeout)
     ap.add_argument("--qemu", default=os.environ.get("PAGODA_QEMU", "qemu-system-riscv64"),
                     help="QEMU binary (default: $PAGODA_QEMU or qemu-system-riscv64)")
+
+
+class Session:
+    """A private copy of the disk image and the QEMU runs on it, for a `with` block.
+
+    boot() starts QEMU and waits for the shell prompt. Leaving the block stops any QEMU
+    still running and deletes the copy; an Abort (panic, timeout, early exit) or ^C inside
+    it becomes a "Bail out!" line and leaves ok False.
+    """
+
+    def __init__(self, args, tap, prefix="pagoda-"):
+        global KERNEL_ELF
+        KERNEL_ELF = os.path.splitext(args.kernel)[0] + ".elf"
+        self.args, self.tap, self.prefix = args, tap, prefix
+        self.guests = []
+        self.ok = False
+
+    def __enter__(self):
+        fd, self.disk = tempfile.mkstemp(prefix=self.prefix, suffix=".img")
+        os.close(fd)
+        shutil.copyfile(self.args.disk, self.disk)
+        return self
+
+    def boot(self, deadline):
+        start = time.monotonic()
+        try:
+            guest = Guest(qemu_argv(self.args, self.disk))
+        except OSError as e:
+            raise Abort("cannot start %s: %s" % (self.args.qemu, e))
+        self.guests.append(guest)
+        boot_deadline = min(deadline, start + BOOT_TIMEOUT)
+        guest.wait_prompt(0, boot_deadline, "no shell prompt within %g s of boot"
+                          % (boot_deadline - start))
+        return guest
+
+    def __exit__(self, kind, value, tb):
+        for guest in self.guests:
+            if guest.proc.poll() is None:
+                guest.stop()
+        try:
+            os.unlink(self.disk)
+        except OSError:
+            pass
+        if kind is Abort:
+            self.tap.bail(value.message, value.details)
+        elif kind is KeyboardInterrupt:
+            self.tap.bail("interrupted")
+        else:
+            return False
+        self.ok = False
+        return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_guest_args(ap, 600.0)
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--run", metavar="CMD")
     mode.add_argument("--script", choices=sorted(SCRIPTS))
     mode.add_argument("--show", metavar="CMD",
                       help="run CMD and print its output as it is (benchmarks), not TAP")
     args = ap.parse_args()
-    global KERNEL_ELF
-    KERNEL_ELF = os.path.splitext(args.kernel)[0] + ".elf"
 
     tap = Tap()
-    fd, disk = tempfile.mkstemp(prefix="pagoda-", suffix=".img")
-    os.close(fd)
-    guest = None
-    ok = False
-    try:
-        shutil.copyfile(args.disk, disk)
-        start = time.monotonic()
-        deadline = start + args.timeout
-        try:
-            guest = Guest(qemu_argv(args, disk))
-        except OSError as e:
-            raise Abort("cannot start %s: %s" % (args.qemu, e))
-        boot_deadline = min(deadline, start + BOOT_TIMEOUT)
-        guest.wait_prompt(0, boot_deadline, "no shell prompt within %g s of boot"
-                          % (boot_deadline - start))
+    with Session(args, tap) as session:
+        deadline = time.monotonic() + args.timeout
+        guest = session.boot(deadline)
         if args.show:
-            ok = show_program(guest, args.show, deadline, args.timeout)
+            show_program(guest, args.show, deadline, args.timeout)
             guest.halt()
             return 0
         if args.run:
@@ -445,25 +487,8 @@ def main():
             tap.diag("guest did not power off within %g s of halt; QEMU was killed"
                      % HALT_TIMEOUT)
         tap.plan()
-        ok = ok and tap.failed == 0 and tap.count > 0
-    except Abort as e:
-        if guest:
-            guest.stop()
-        tap.bail(e.message, e.details)
-        ok = False
-    except KeyboardInterrupt:
-        if guest:
-            guest.stop()
-        tap.bail("interrupted")
-        ok = False
-    finally:
-        if guest and guest.proc.poll() is None:
-            guest.stop()
-        try:
-            os.unlink(disk)
-        except OSError:
-            pass
-    return 0 if ok else 1
+        session.ok = ok and tap.failed == 0 and tap.count > 0
+    return 0 if session.ok else 1
 
 
 if __name__ == "__main__":

@@ -113,16 +113,22 @@ static uint balloc(uint dev, int zero)
 	return b;
 }
 
+/* Clears block b's bit in its bitmap block's data; freeing a free block is a kernel bug. */
+static void bitmap_clear(uchar *map, uint b)
+{
+	uint bi = b % BPB;
+	uchar m = (uchar)(1 << (bi % 8));
+	if (!(map[bi / 8] & m))
+		panic("bfree: block %u is already free", b);
+	map[bi / 8] &= (uchar)~m;
+}
+
 static void bfree(uint dev, uint b)
 {
 	if (b < data_start() || b >= fs_sb.size)
 		panic("bfree: block %u is not a data block", b);
 	struct buf *bp = bread(dev, BBLOCK(b, fs_sb));
-	uint bi = b % BPB;
-	uchar m = (uchar)(1 << (bi % 8));
-	if (!(bp->data[bi / 8] & m))
-		panic("bfree: block %u is already free", b);
-	bp->data[bi / 8] &= (uchar)~m;
+	bitmap_clear(bp->data, b);
 	log_write(bp);
 	brelse(bp);
 }
@@ -735,11 +741,7 @@ static int free_leaf(struct inode *ip, uint parent, uint idx, uint ptr, struct o
 			uint b = i < NINDIRECT ? e[i] : ptr;
 			if (!b || BBLOCK(b, fs_sb) != bmb[j])
 				continue;
-			uint bi = b % BPB;
-			uchar m = (uchar)(1 << (bi % 8));
-			if (!(bp->data[bi / 8] & m))
-				panic("bfree: block %u is already free", b);
-			bp->data[bi / 8] &= (uchar)~m;
+			bitmap_clear(bp->data, b);
 		}
 		log_write(bp);
 		brelse(bp);

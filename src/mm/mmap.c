@@ -19,29 +19,26 @@
 #include "arch/riscv/memlayout.h"
 #include "lib/printf.h"
 
-#define MAX_DEFERRED 64
-
+/* VMAs taken out of the tree under as->lock, freed (with their object references) after. */
 struct deferred {
-	struct vmobj *objs[MAX_DEFERRED];
-	int n;
+	struct vma *dead; /* linked through ->left, which the tree no longer uses */
 };
 
-static void defer_unref(struct aspace *as, struct deferred *d, struct vmobj *obj)
+static void retire(struct deferred *d, struct vma *v)
 {
-	if (!obj)
-		return;
-	if (d->n < MAX_DEFERRED) {
-		d->objs[d->n++] = obj;
-		return;
-	}
-	vmobj_unref(obj); /* too many to defer: still correct, as the VMA keeps nothing */
+	v->left = d->dead;
+	d->dead = v;
 }
 
 static void drop_deferred(struct deferred *d)
 {
-	for (int i = 0; i < d->n; i++)
-		vmobj_unref(d->objs[i]);
-	d->n = 0;
+	while (d->dead) {
+		struct vma *v = d->dead;
+		d->dead = v->left;
+		if (v->obj)
+			vmobj_unref(v->obj);
+		kfree(v);
+	}
 }
 
 void writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end)
@@ -101,8 +98,7 @@ static void remove_range(struct aspace *as, uint64 start, uint64 end, struct vma
 		writeback_range(as, v, v->start, v->end);
 		unmap_range(as, v->start, v->end);
 		vma_remove(&as->vmas, v);
-		defer_unref(as, d, v->obj);
-		kfree(v);
+		retire(d, v);
 		v = next;
 	}
 }
@@ -136,16 +132,14 @@ static struct vma *merge_around(struct aspace *as, struct vma *v, struct deferre
 	if (prev && vma_mergeable(prev, v)) {
 		vma_remove(&as->vmas, v);
 		prev->end = v->end;
-		defer_unref(as, d, v->obj);
-		kfree(v);
+		retire(d, v);
 		v = prev;
 	}
 	struct vma *next = vma_next(v);
 	if (next && vma_mergeable(v, next)) {
 		vma_remove(&as->vmas, next);
 		v->end = next->end;
-		defer_unref(as, d, next->obj);
-		kfree(next);
+		retire(d, next);
 	}
 	return v;
 }
@@ -164,7 +158,7 @@ static uint64 place(struct aspace *as, uint64 hint, uint64 len)
 uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, struct vmobj *obj,
                uint64 off)
 {
-	struct deferred d = {.n = 0};
+	struct deferred d = {NULL};
 	struct vma *spare[2];
 	len = PGROUNDUP(len);
 	int shared = flags & MAP_SHARED;
@@ -232,7 +226,7 @@ static int range_begin(uint64 addr, uint64 len, uint64 *end, struct vma *spare[2
 int as_munmap(struct aspace *as, uint64 addr, uint64 len)
 {
 	uint64 end;
-	struct deferred d = {.n = 0};
+	struct deferred d = {NULL};
 	struct vma *spare[2];
 	if (range_begin(addr, len, &end, spare) < 0)
 		return -1;
@@ -273,7 +267,7 @@ static int pte_prot_for(struct vma *v, uint64 pa, int prot)
 int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot)
 {
 	uint64 end;
-	struct deferred d = {.n = 0};
+	struct deferred d = {NULL};
 	struct vma *spare[2];
 	if (range_begin(addr, len, &end, spare) < 0)
 		return -1;

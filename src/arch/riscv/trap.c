@@ -147,13 +147,8 @@ void user_trap_return(void)
 	user_return(p->tf);
 }
 
-/* Frame saved by trapvec.S on a trap taken in kernel mode. */
-struct kframe {
-	uint64 regs[31];
-	uint64 epc;
-};
-
-void kernel_trap(struct kframe *f)
+/* A trap taken in kernel mode; trapvec.S saved the registers on the current stack. */
+void kernel_trap(void)
 {
 	uint64 sepc = CSR_READ(sepc);
 	uint64 sstatus = CSR_READ(sstatus);
@@ -181,7 +176,6 @@ void kernel_trap(struct kframe *f)
 	/* yield() may have run other code that trapped: restore what sret needs. */
 	CSR_WRITE(sepc, sepc);
 	CSR_WRITE(sstatus, sstatus);
-	(void)f;
 }
 
 void machine_halt(void)

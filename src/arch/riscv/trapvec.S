@@ -41,7 +41,6 @@ trap_vector:
 	csrr t0, sepc
 	sd t0, 248(sp)
 	addi s0, sp, 256
-	mv a0, sp
 	call kernel_trap
 	ld ra, 0(sp)
 	ld s0, 240(sp)
