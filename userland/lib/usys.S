@@ -49,3 +49,5 @@
 	syscall_stub mprotect, SYS_mprotect
 	syscall_stub vmacount, SYS_vmacount
 	syscall_stub vmstat, SYS_vmstat
+	syscall_stub fsync, SYS_fsync
+	syscall_stub ktest, SYS_ktest

@@ -31,3 +31,5 @@
 #define SYS_mprotect  27
 #define SYS_vmacount  28 /* number of VMAs in the caller's address space (test hook) */
 #define SYS_vmstat    29 /* VM counters (struct vmstat, see abi/vmstat.h) */
+#define SYS_fsync     30 /* write a file's data and size to disk and wait */
+#define SYS_ktest     31 /* kernel self-tests of panic paths; refused unless booted with "selftest" */

@@ -43,11 +43,15 @@ int uptime(void);
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
 int munmap(void *addr, size_t len);
 int msync(void *addr, size_t len, int flags);
+int fsync(int fd); /* 0 once the file's data and size are on disk, -1 on error */
 int mprotect(void *addr, size_t len, int prot);
 int freepages(void);           /* number of free physical pages */
 int halt(void);                /* power the machine off; returns only on failure */
 int vmacount(void);            /* number of VMAs in the caller's address space */
 int vmstat(struct vmstat *st); /* VM counters, see kernel/vmstat.h */
+/* Kernel self-test of a panic path (KTEST_*); -1 unless the kernel was booted with
+ * "selftest". Used only by the panic-path tests: each one stops the machine. */
+int ktest(int what);
 
 /* Nanoseconds since boot from the time CSR; no system call, cheap enough to time one op. */
 uint64 uptime_ns(void);
