@@ -76,10 +76,16 @@ void kexit(int status)
 	end_op();
 	p->cwd = NULL;
 
-	/* Free the memory now, not at wait(): the kernel stack we run on is not part of it. */
+	/*
+	 * Free the memory now, not at wait(): the kernel stack we run on is not part of it.
+	 * p->as must be cleared *before* this hart leaves the table: the scheduler loads
+	 * p->as whenever it resumes p, so a timer preemption between the two steps in the
+	 * other order would put this hart back on the table that as_destroy() then frees
+	 * (and the page allocator hands out again, kernel half and all).
+	 */
 	struct aspace *as = p->as;
+	__atomic_store_n(&p->as, NULL, __ATOMIC_RELEASE);
 	as_activate(NULL);
-	p->as = NULL;
 	as_destroy(as);
 
 	acquire(&wait_lock);
