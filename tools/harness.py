@@ -5,14 +5,23 @@ meson runs this for every in-guest suite. Standard output carries only TAP (plus
 diagnostics), because meson parses it; the raw console transcript goes to standard error,
 where it lands in meson's test log.
 
-Two modes:
+Modes:
   --run CMD        type CMD at the shell prompt and turn the guest's "ok N - name" and
                    "not ok N - name" lines into TAP, until the "<prog>: P passed, F failed"
                    summary line;
-  --script NAME    run a built-in console conversation (see SCRIPTS) and check each answer.
+  --script NAME    run a built-in console conversation (see SCRIPTS) and check each answer;
+  --show CMD       run CMD and copy its output (benchmarks);
+  --soak MINUTES   run `stress` for that long (or $PAGODA_SOAK_MINUTES) and print its figures.
 
 Whatever happens, the guest is stopped: by typing "halt" when the run is complete, and by
 killing QEMU when the kernel panicked, the run timed out or the guest never comes back.
+A run that times out is diagnosed: if the console had gone quiet, the guest is reported as
+hung, and the process list (^P) is collected with the last console lines. --quiet-timeout
+gives up as soon as the console has been silent that long.
+
+--hog N runs N busy host processes beside QEMU for the whole run, so that the guest's
+vCPU threads lose the host CPU at random moments (what once exposed a lost disk interrupt).
+
 The disk image is copied first, so a run never changes the image the build produced.
 """
 
@@ -21,6 +30,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,10 +42,14 @@ BOOT_TIMEOUT = 60.0   # seconds from QEMU start to the first shell prompt
 HALT_TIMEOUT = 10.0   # seconds QEMU gets to power off after "halt"
 PANIC_GRACE = 2.0     # seconds spent collecting the backtrace that follows a panic line
 TAIL_LINES = 40       # console lines shown when a run fails without a panic
+HUNG_SILENCE = 10.0   # a timeout after this long without console output is a hung guest
+PS_WAIT = 3.0         # seconds spent collecting the ^P process list of a hung guest
 
 RE_RESULT = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
 RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed\b")
 RE_PANIC = re.compile(r"\bpanic\b")
+# A program's own watchdog saw a process stuck in the kernel (stress, disktest).
+RE_HUNG = re.compile(r"^\S+: hung: ")
 
 
 class Abort(Exception):
@@ -100,6 +114,9 @@ class Guest:
         self.prompts = 0       # how many times the shell prompt has appeared
         self.eof = False
         self.panic_at = None   # index in self.lines of the first panic line
+        self.hung_at = None    # index in self.lines of the first "<prog>: hung:" line
+        self.last_output = time.monotonic()
+        self.quiet_timeout = None  # seconds of console silence that mean "hung"
 
     def _read(self):
         fd = self.proc.stdout.fileno()
@@ -120,8 +137,9 @@ class Guest:
             pass  # QEMU is gone; the read side will notice
 
     def _feed(self, data):
-        sys.stderr.write(data.decode("utf-8", "replace"))
-        sys.stderr.flush()
+        self.last_output = time.monotonic()
+        TRANSCRIPT.write(data.decode("utf-8", "replace"))
+        TRANSCRIPT.flush()
         for ch in data.decode("latin-1"):
             if ch == "\n":
                 line = self.partial.replace("\r", "")
@@ -130,6 +148,8 @@ class Guest:
                 self.pending.append(line)
                 if self.panic_at is None and RE_PANIC.search(line):
                     self.panic_at = len(self.lines) - 1
+                if self.hung_at is None and RE_HUNG.match(line):
+                    self.hung_at = len(self.lines) - 1
             elif ch != "\r":
                 self.partial += ch
                 if self.partial.endswith(PROMPT):
@@ -139,6 +159,9 @@ class Guest:
         """Waits for console output until deadline; False once QEMU has closed its side."""
         if self.eof:
             return False
+        if self.quiet_timeout:
+            # Wake up when the silence becomes a hang, so that check() can say so.
+            deadline = min(deadline, self.last_output + self.quiet_timeout + 0.05)
         timeout = max(0.0, deadline - time.monotonic())
         try:
             data = self.chunks.get(timeout=timeout)
@@ -187,6 +210,21 @@ class Guest:
             report.append(self.partial)
         return symbolize(report)
 
+    def hang_report(self):
+        """The last console lines, then the process list the kernel prints for ^P."""
+        tail = self.tail()
+        seen = len(self.lines)
+        self.type("\x10")
+        end = time.monotonic() + PS_WAIT
+        while time.monotonic() < end and not self.eof:
+            self.pump(min(end, time.monotonic() + 0.2))
+        ps = [l for l in self.lines[seen:] if l.strip()]
+        if self.partial.strip():
+            ps.append(self.partial)
+        return tail + ["process list (^P), %s:" % ("after the tail above" if ps else
+                                                   "no answer: interrupts are not served")] \
+            + ["  " + l for l in ps]
+
     def check(self, deadline, what):
         """Raises Abort on panic, timeout or early exit; call after every pump."""
         if self.panic_at is not None:
@@ -194,8 +232,23 @@ class Guest:
         if self.eof:
             rc = self.proc.wait()
             raise Abort("QEMU exited early (status %s)" % rc, self.tail())
-        if time.monotonic() >= deadline:
-            raise Abort(what, self.tail())
+        if self.hung_at is not None:
+            # Let the watchdog finish its report (one line per stuck process).
+            end = time.monotonic() + PANIC_GRACE
+            while time.monotonic() < end and not self.eof:
+                self.pump(end)
+            raise Abort("guest hung: " + self.lines[self.hung_at], self.hang_report())
+        now = time.monotonic()
+        silent = now - self.last_output
+        if self.quiet_timeout and silent >= self.quiet_timeout:
+            raise Abort("guest hung: no console output for %d s (%s)" % (silent, what),
+                        self.hang_report())
+        if now >= deadline:
+            if silent >= HUNG_SILENCE:
+                what += ": the guest hung (no console output for the last %d s)" % silent
+            else:
+                what += " (the guest was still printing)"
+            raise Abort(what, self.hang_report())
 
     def wait_prompt(self, seen, deadline, what, on_line=None):
         """Pumps until more than `seen` prompts have appeared, handing lines to on_line."""
@@ -367,6 +420,7 @@ def run_script(guest, tap, steps, deadline, timeout):
 
 
 KERNEL_ELF = None     # set from --kernel: pagoda.bin's ELF twin, for symbolizing backtraces
+TRANSCRIPT = sys.stderr  # where the raw console goes (a log file for --soak)
 RE_FRAME = re.compile(r"#\d+ (0x[0-9a-f]+)\s*$")
 
 
@@ -408,6 +462,41 @@ def add_guest_args(ap, timeout):
     ap.add_argument("--timeout", type=float, default=timeout)
     ap.add_argument("--qemu", default=os.environ.get("PAGODA_QEMU", "qemu-system-riscv64"),
                     help="QEMU binary (default: $PAGODA_QEMU or qemu-system-riscv64)")
+    ap.add_argument("--hog", type=int, default=0, metavar="N",
+                    help="run N busy host processes beside QEMU (host load)")
+    ap.add_argument("--quiet-timeout", type=float, default=None, metavar="S",
+                    help="give up, reporting a hung guest, after S s without console output")
+
+
+# A host CPU hog: busy for a random few milliseconds, now and then asleep for a moment, so
+# that the host scheduler takes the CPU from QEMU's vCPU threads at varying points. It
+# exits when its parent does, so a harness killed by meson leaves no spinning orphans.
+HOG_CODE = r"""
+import os, random, time
+parent = os.getppid()
+random.seed(os.getpid())
+while os.getppid() == parent:
+    end = time.monotonic() + random.uniform(0.001, 0.05)
+    while time.monotonic() < end:
+        pass
+    if random.random() < 0.3:
+        time.sleep(random.uniform(0, 0.01))
+"""
+
+
+def start_hogs(n):
+    return [subprocess.Popen([sys.executable, "-c", HOG_CODE]) for _ in range(n)]
+
+
+def stop_hogs(hogs):
+    for h in hogs:
+        if h.poll() is None:
+            h.kill()
+    for h in hogs:
+        try:
+            h.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 class Session:
@@ -423,12 +512,18 @@ class Session:
         KERNEL_ELF = os.path.splitext(args.kernel)[0] + ".elf"
         self.args, self.tap, self.prefix = args, tap, prefix
         self.guests = []
+        self.hogs = []
         self.ok = False
 
     def __enter__(self):
         fd, self.disk = tempfile.mkstemp(prefix=self.prefix, suffix=".img")
         os.close(fd)
         shutil.copyfile(self.args.disk, self.disk)
+        # meson stops a test that runs too long with SIGTERM: clean up as for ^C.
+        signal.signal(signal.SIGTERM, _interrupt)
+        if getattr(self.args, "hog", 0) > 0:
+            self.hogs = start_hogs(self.args.hog)
+            self.tap.diag("host load: %d busy processes beside QEMU" % self.args.hog)
         return self
 
     def boot(self, deadline):
@@ -438,6 +533,7 @@ class Session:
         except OSError as e:
             raise Abort("cannot start %s: %s" % (self.args.qemu, e))
         self.guests.append(guest)
+        guest.quiet_timeout = getattr(self.args, "quiet_timeout", None)
         boot_deadline = min(deadline, start + BOOT_TIMEOUT)
         guest.wait_prompt(0, boot_deadline, "no shell prompt within %g s of boot"
                           % (boot_deadline - start))
@@ -447,6 +543,7 @@ class Session:
         for guest in self.guests:
             if guest.proc.poll() is None:
                 guest.stop()
+        stop_hogs(self.hogs)
         try:
             os.unlink(self.disk)
         except OSError:
@@ -461,6 +558,52 @@ class Session:
         return True
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+RE_TOTALS = re.compile(r"^# totals: (.*)$")
+RE_SEED = re.compile(r"^stress: seed (\d+)")
+
+
+def soak_setup(args):
+    """Turns --soak MINUTES into the stress command and a timeout that fits it."""
+    minutes = float(os.environ.get("PAGODA_SOAK_MINUTES", args.soak))
+    command = "stress -t %d" % max(1, int(minutes * 60))
+    if os.environ.get("PAGODA_SOAK_SEED"):
+        command += " -s " + os.environ["PAGODA_SOAK_SEED"]
+    if os.environ.get("PAGODA_SOAK_ARGS"):
+        command += " " + os.environ["PAGODA_SOAK_ARGS"]
+    # Rounds take a little longer than their stress time (setup, checks, cleanup), and
+    # much longer on a loaded host.
+    args.timeout = max(args.timeout, minutes * 60 * 3 + 600)
+    # Half an hour of console does not belong on the terminal: it goes to a log.
+    global TRANSCRIPT
+    log = os.path.join(os.environ.get("MESON_BUILD_ROOT", "."), "soak-console.log")
+    TRANSCRIPT = open(log, "w")
+    return minutes, command
+
+
+def soak_report(args, minutes, command, session, tap, start):
+    """The figures of a soak run, from the guest's console."""
+    lines = session.guests[0].lines if session.guests else []
+    seed = next((m.group(1) for m in map(RE_SEED.match, lines) if m), "?")
+    totals = next((m.group(1) for m in map(RE_TOTALS.match, reversed(lines)) if m), None)
+    rounds = [l for l in lines if re.match(r"^(not )?ok \d+ - round-", l)]
+    failed = [l for l in rounds if l.startswith("not ok")]
+    print("soak: %g min of `%s` on %d harts, %d min %d s wall clock" %
+          (minutes, command, args.harts, (time.monotonic() - start) // 60,
+           (time.monotonic() - start) % 60))
+    print("soak: seed %s (replay a round K with: stress -s %s round-K)" % (seed, seed))
+    print("soak: %d rounds: %d passed, %d failed" %
+          (len(rounds), len(rounds) - len(failed), len(failed)))
+    for l in failed:
+        print("soak:   " + l)
+    print("soak: " + (totals or "no totals line: the run did not finish"))
+    print("soak: console transcript in %s" % os.path.abspath(TRANSCRIPT.name))
+    print("soak: result: %s" % ("PASS" if session.ok else "FAIL"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_guest_args(ap, 600.0)
@@ -469,8 +612,16 @@ def main():
     mode.add_argument("--script", choices=sorted(SCRIPTS))
     mode.add_argument("--show", metavar="CMD",
                       help="run CMD and print its output as it is (benchmarks), not TAP")
+    mode.add_argument("--soak", type=float, metavar="MINUTES",
+                      help="run stress for MINUTES ($PAGODA_SOAK_MINUTES overrides) and "
+                           "print the run's figures")
     args = ap.parse_args()
 
+    soak = None
+    if args.soak is not None:
+        soak = soak_setup(args)
+        args.run = soak[1]
+    start = time.monotonic()
     tap = Tap()
     with Session(args, tap) as session:
         deadline = time.monotonic() + args.timeout
@@ -488,6 +639,8 @@ def main():
                      % HALT_TIMEOUT)
         tap.plan()
         session.ok = ok and tap.failed == 0 and tap.count > 0
+    if soak:
+        soak_report(args, soak[0], soak[1], session, tap, start)
     return 0 if session.ok else 1
 
 

@@ -16,12 +16,14 @@
  * each worker's slot in the shared files holds what it stored last (and does so on the
  * disk after the round), wait returns each child with its status.
  *
- * The leader bounds the time: it watches each worker's heartbeat in a shared page (a
- * worker with no progress for STALL_S is reported with the operation it is stuck in),
- * stops the workers at the end (killing some of them mid-operation), reaps them, checks
- * that every process slot came back and then removes the round's files, so that testlib's
- * free-page count must come back too. Each round prints its seed; the first line of the run
- * is "stress: seed N", and "stress -s N round-K" replays round K.
+ * The leader bounds the time: it kills a worker now and then (and starts a new one), stops
+ * them all at the end (killing some of them mid-operation), reaps them, checks that every
+ * process slot came back and then removes the round's files, so that testlib's free-page
+ * count must come back too. A monitor process watches each worker's heartbeat in a shared
+ * page: a worker stuck in one operation for STALL_S is reported ("stress: hung: ...",
+ * which tools/harness.py takes for a hung guest) with the operation it is stuck in. Each round
+ * prints its seed; the first line of the run is "stress: seed N", and "stress -s N round-K" replays
+ * round K.
  */
 #include <stdarg.h>
 
@@ -37,11 +39,12 @@
 #define PG           4096
 #define ROUNDUP(a)   (((uint64)(a) + PG - 1) & ~(uint64)(PG - 1))
 #define ROUNDDOWN(a) ((uint64)(a) & ~(uint64)(PG - 1))
-#define MAXW         16   /* most workers */
-#define MAXROUNDS    1000 /* most rounds in a run */
-#define NSF          2    /* files every worker maps MAP_SHARED */
-#define SF_PAGES     4    /* their size in pages */
-#define SLOT         64   /* bytes of a shared file that belong to one worker */
+#define MIN(a, b)    ((a) < (b) ? (a) : (b)) /* evaluates one argument twice */
+#define MAXW         16                      /* most workers */
+#define MAXROUNDS    1000                    /* most rounds in a run */
+#define NSF          2                       /* files every worker maps MAP_SHARED */
+#define SF_PAGES     4                       /* their size in pages */
+#define SLOT         64                      /* bytes of a shared file that belong to one worker */
 #define SLOTW        (SLOT / 8)
 #define NREG         6               /* anonymous regions a worker keeps */
 #define NKIDS        8               /* children a worker has not reaped yet */
@@ -58,6 +61,7 @@
 #define KID_ANY      1000 /* a status we cannot predict: killed while exiting */
 #define KID_EXEC     1001 /* exec'd: 0, or 5 if exec failed (out of memory or files) */
 #define DEV_MAJOR    9    /* mknod major with no driver: open works, read and write fail */
+#define KILL_ODDS    6    /* each second, a worker is killed mid-operation with odds 1 in this */
 
 /* ---- shared state: one page for the run, one per round (MAP_SHARED, inherited) ---- */
 
@@ -67,6 +71,7 @@ struct wslot {       /* written by its worker, read by the leader */
 	uint64 fval[NSF];  /* what this worker's slot in shared file i holds */
 	uint64 fnext[NSF]; /* what it is storing there now (a kill may interrupt it) */
 	int op, pid, fails, kfails;
+	int killed;    /* the leader is killing this worker: its children may see it die */
 	char msg[112]; /* the first failed check, for the leader to print */
 };
 
@@ -89,6 +94,7 @@ static volatile struct run *run;
 
 static uint64 opt_seed;
 static int opt_secs = 60, opt_procs = 4, opt_round = 15, have_fsync;
+static int opt_mapio; /* -m: read() and write() with their buffers in file mappings */
 
 /* ---- randomness: splitmix64, one state per process ---- */
 
@@ -330,16 +336,25 @@ enum op {
 	OP_WAIT,
 	OP_KILL,
 	OP_EXEC,
+	OP_MAPFILE,
+	OP_MAPIO,
 	OP_RETIRE,
 	OP_STOP,
 	NOPS
 };
-static const char *opname[NOPS] = {"file", "own-file", "shared-file", "sbrk", "region",
-                                   "cow",  "pipe",     "fork",        "wait", "kill",
-                                   "exec", "retire",   "stopping"};
-static const int weight[NOPS] = {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 2, 0, 0};
+static const char *opname[NOPS] = {"file", "own-file", "shared-file", "sbrk",   "region",
+                                   "cow",  "pipe",     "fork",        "wait",   "kill",
+                                   "exec", "map-file", "map-io",      "retire", "stopping"};
+/* How often each operation comes up; map-io only with -m (main sets it). */
+static int weight[NOPS] = {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 0, 0, 0};
 
 /* ---- children ---- */
+
+/* A child's transfer with its parent was cut short: fine if the leader killed the parent. */
+static int parent_killed(void)
+{
+	return me >= 0 && ctl->w[me].killed;
+}
 
 static void note_kid(int pid, int want)
 {
@@ -567,6 +582,8 @@ static void op_file(void)
 	}
 }
 
+static void private_stores(const char *path, int fd, int len, uint64 s);
+
 /* A file only this worker names: what it wrote must read back, by read() and by mmap. */
 static void op_ownfile(void)
 {
@@ -623,7 +640,138 @@ static void op_ownfile(void)
 			munmap(a, len);
 		}
 	}
+	if (rn(3) == 0)
+		private_stores(path, fd, len, s);
 	close(fd);
+}
+
+/*
+ * A child maps a file that everybody names and stores letters through the mapping while
+ * the others may truncate, rewrite or remove it. A page truncated away before the child
+ * touched it is a bus error, which kills the child, so its status is not checked: what
+ * is checked (by read_check, everywhere) is that files hold nothing but letters.
+ */
+static void op_mapfile(void)
+{
+	char path[64];
+	struct stat st;
+	int pid;
+
+	if (nkids == NKIDS)
+		reap_one();
+	pick_path(path);
+	if ((pid = xfork()) < 0)
+		return;
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.type != T_FILE || st.size == 0)
+			exit(0);
+		int len = (int)st.size;
+		char *a = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (a == MAP_FAILED)
+			exit(0);
+		uint64 x = rnd();
+		for (int k = rn(64); k < len; k += 1 + rn(700))
+			a[k] = letter(x, k);
+		if (rn(2))
+			msync(a, len, MS_SYNC);
+		munmap(a, len);
+		exit(0);
+	}
+	note_kid(pid, KID_ANY);
+}
+
+static void scratch_file(char *dst, int i)
+{
+	char n[8];
+	put_num(n, i);
+	cat3(dst, "/st/x", n, "");
+}
+
+/*
+ * -m: read() and write() whose buffer is a fresh MAP_SHARED mapping of the other scratch
+ * file, so the copy faults in pages of one file while the other's inode is locked -- and
+ * another worker may be doing the same the other way round.
+ */
+static void op_mapio(void)
+{
+	char pa[16], pb[16];
+	int i = rn(2), n = 1 + rn(SF_PAGES * PG), fd, r;
+
+	scratch_file(pa, i);
+	scratch_file(pb, 1 - i);
+	if ((fd = open(pb, O_RDWR)) < 0)
+		return;
+	char *b = mmap(0, SF_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (b == MAP_FAILED)
+		return;
+	if ((fd = open(pa, O_RDWR)) >= 0) {
+		int rd = rn(2);
+		r = rd ? read(fd, b, n) : write(fd, b, n);
+		checked();
+		if (r != n)
+			failf("%s of scratch file %d into a mapping of the other: %d of %d bytes",
+			      rd ? "read" : "write", i, r, n);
+		close(fd);
+	}
+	munmap(b, SF_PAGES * PG);
+}
+
+/*
+ * Stores through a MAP_PRIVATE mapping of our file stay ours: they never reach the file, a
+ * child inherits them, and rewriting the file underneath does not undo them.
+ */
+static void private_stores(const char *path, int fd, int len, uint64 s)
+{
+	int np = (len + PG - 1) / PG, k, n, out;
+	uint8 pat = (uint8)rnd();
+	uint64 s2 = rnd();
+	char *a = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+	if (a == MAP_FAILED)
+		return;
+	/* The even pages get private copies; the odd ones stay views of the file. */
+	for (int p = 0; p < np; p += 2)
+		fill(a + p * PG, 1, (uint8)(pat + p));
+	checked();
+	int rfd = open(path, O_RDONLY);
+	n = rfd >= 0 ? read(rfd, buf, len) : -1;
+	close(rfd);
+	for (k = 0; k < n; k++)
+		if ((uint8)buf[k] != stream_at(s, k)) {
+			failf("own file: byte %d changed by a store to a private mapping", k);
+			break;
+		}
+	int pid = xfork();
+	if (pid == 0) {
+		for (int p = 0; p < np; p += 2)
+			if (verify(a + p * PG, 1, (uint8)(pat + p)))
+				failf("child: page %d of a private file mapping lost its stores",
+				      p);
+		child_exit(0);
+	}
+	if (pid > 0 && reap_until(pid) != 0)
+		failf("child checking a private file mapping failed");
+	/* Rewrite the file: our private pages must not change. */
+	if ((out = open(path, O_RDWR)) >= 0) {
+		for (k = 0; k < len; k++)
+			buf[k] = (char)stream_at(s2, k);
+		n = write(out, buf, len);
+		close(out);
+		checked();
+		for (int p = 0; p < np; p += 2)
+			if (verify(a + p * PG, 1, (uint8)(pat + p))) {
+				failf("page %d of a private file mapping changed when the file was "
+				      "rewritten",
+				      p);
+				break;
+			}
+		if (n != len)
+			failf("rewrite of own file: %d of %d bytes", n, len);
+	}
+	munmap(a, len);
 }
 
 static void load_slot(int i, uint64 *w)
@@ -984,7 +1132,7 @@ static void op_pipe(void)
 			close(p[1]);
 			while (got < BUFSZ && (k = read(p[0], buf + got, BUFSZ - got)) > 0)
 				got += k;
-			if (got != n)
+			if (got != n && !parent_killed())
 				failf("pipe: child read %d bytes, parent wrote %d", got, n);
 			for (k = 0; k < got && k < n; k++)
 				if ((uint8)buf[k] != stream_at(s, k)) {
@@ -997,7 +1145,8 @@ static void op_pipe(void)
 				buf[k] = (char)stream_at(s, k);
 			for (int done = 0; done < n; done += k)
 				if ((k = write(p[1], buf + done, chunk(n - done, 3000))) <= 0) {
-					failf("pipe: child's write returned %d", k);
+					if (!parent_killed())
+						failf("pipe: child's write returned %d", k);
 					break;
 				}
 		}
@@ -1152,21 +1301,78 @@ static void op_kill(void)
 		close(p[1]);
 }
 
+/* Where the last loadable byte of our own program file ends; 0 if it cannot tell. */
+static int load_end(void)
+{
+	uint8 eh[64], ph[56];
+	int fd = open(self_path, O_RDONLY), end = 0;
+	if (fd < 0)
+		return 0;
+	if (read(fd, eh, 64) == 64) {
+		uint64 phoff = *(uint64 *)(eh + 32);
+		int phnum = *(uint16 *)(eh + 56), at = 64;
+		for (int i = 0; i < phnum; i++) {
+			uint64 want = phoff + (uint64)i * 56;
+			while ((uint64)at < want && read(fd, buf, MIN((int)(want - at), BUFSZ)) > 0)
+				at += MIN((int)(want - at), BUFSZ);
+			if (read(fd, ph, 56) != 56)
+				break;
+			at += 56;
+			uint64 off = *(uint64 *)(ph + 8), filesz = *(uint64 *)(ph + 32);
+			if (*(uint32 *)ph == 1 && filesz > 0 && (int)(off + filesz) > end)
+				end = (int)(off + filesz);
+		}
+	}
+	close(fd);
+	return end;
+}
+
+/* Copies the first cut bytes of our program to dst: an ELF file exec must refuse. */
+static int truncated_copy(const char *dst, int cut)
+{
+	int in = open(self_path, O_RDONLY), out = open(dst, O_CREATE | O_RDWR | O_TRUNC), n = 0;
+	for (int done = 0; in >= 0 && out >= 0 && done < cut; done += n) {
+		n = read(in, buf, MIN(cut - done, BUFSZ));
+		if (n <= 0 || write(out, buf, n) != n) {
+			n = -1;
+			break;
+		}
+	}
+	close(in);
+	close(out);
+	return in >= 0 && out >= 0 && n >= 0 ? 0 : -1;
+}
+
+/*
+ * A child execs this program again (which must work), a truncated copy of it, or one of
+ * the shared names, which hold letters, directories or devices (both of which must fail
+ * cleanly, exit status 5).
+ */
 static void op_exec(void)
 {
-	char arg[24];
-	int pid;
+	char arg[24], path[64];
+	int pid, bad = rn(3), end;
+
 	put_num(arg, (long)(rnd() >> 1));
 	if (nkids == NKIDS)
 		reap_one();
+	strcpy(path, self_path);
+	if (bad == 1) {
+		own_dir(path, me);
+		strcpy(path + strlen(path), "/prog");
+		if ((end = load_end()) <= 0 || truncated_copy(path, rn(end)) < 0)
+			return;
+	} else if (bad == 2) {
+		pick_path(path);
+	}
 	if ((pid = xfork()) < 0)
 		return;
 	if (pid == 0) {
 		char *argv[] = {"stress", "-x", arg, 0};
-		exec(self_path, argv);
-		exit(5); /* exec can fail for want of memory or files: say so */
+		exec(path, argv);
+		exit(5); /* exec can also fail for want of memory or files */
 	}
-	note_kid(pid, KID_EXEC);
+	note_kid(pid, bad ? 5 : KID_EXEC);
 }
 
 /* What an exec'd child does: a few operations from a clean image, then exit 0. */
@@ -1296,6 +1502,12 @@ static void worker(int idx, uint64 seed)
 		case OP_EXEC:
 			op_exec();
 			break;
+		case OP_MAPFILE:
+			op_mapfile();
+			break;
+		case OP_MAPIO:
+			op_mapio();
+			break;
 		default:
 			/* Exit holding everything (children, files, mappings); the leader
 			 * starts a new life in our place. */
@@ -1362,6 +1574,37 @@ static int free_slots(void)
 	return n;
 }
 
+/*
+ * The round's monitor: every second it looks at each worker's heartbeat and reports one
+ * that has spent STALL_S in a single operation. It is a process of its own that never
+ * exits during the round, because exit() needs a log transaction (iput of the working
+ * directory): once the file system is stuck, nothing that must exit -- the leader's
+ * ticker, a worker -- can report anything. The "stress: hung:" line makes the harness
+ * stop the run at once.
+ */
+static int spawn_monitor(int k, uint64 seed, int nw)
+{
+	int pid = fork();
+	if (pid != 0)
+		return pid;
+	int told[MAXW] = {0};
+	for (;;) {
+		sleep(100);
+		uint64 now = uptime_ns();
+		for (int i = 0; i < nw; i++) {
+			volatile struct wslot *w = &ctl->w[i];
+			uint64 b = w->beat;
+			if (!told[i] && b && now > b + STALL_S * NS) {
+				printf(
+				    "stress: hung: worker %d (pid %d) has been in one %s operation "
+				    "for %d s (round %d, seed %lu)\n",
+				    i, w->pid, opname[w->op], (int)((now - b) / NS), k, seed);
+				told[i] = 1;
+			}
+		}
+	}
+}
+
 static int spawn_ticker(void)
 {
 	int pid = fork();
@@ -1381,6 +1624,7 @@ struct wproc {
 static int spawn_worker(int i, uint64 seed, struct wproc *w)
 {
 	uint64 ws = mix(seed ^ ((uint64)(i + 1) << 40) ^ (w->lives * 0xA24BAED4963EE407UL));
+	ctl->w[i].killed = 0;
 	int pid = fork();
 	if (pid == 0)
 		worker(i, ws);
@@ -1390,6 +1634,14 @@ static int spawn_worker(int i, uint64 seed, struct wproc *w)
 		w->lives++;
 	}
 	return pid;
+}
+
+/* Kills worker i; its children learn from the control page that this was no accident. */
+static void kill_worker(struct wproc *w, int i)
+{
+	w[i].killed = 1;
+	ctl->w[i].killed = 1;
+	kill(w[i].pid);
 }
 
 static int find_worker(struct wproc *w, int n, int pid)
@@ -1470,8 +1722,11 @@ static int setup_round(int nw)
 			return -1;
 	}
 	memset(buf, 0, SF_PAGES * PG);
-	for (int i = 0; i < NSF; i++) {
-		shared_file(path, i);
+	for (int i = 0; i < NSF + (opt_mapio ? 2 : 0); i++) {
+		if (i < NSF)
+			shared_file(path, i);
+		else
+			scratch_file(path, i - NSF);
 		int fd = open(path, O_CREATE | O_RDWR);
 		if (fd < 0 || write(fd, buf, SF_PAGES * PG) != SF_PAGES * PG) {
 			printf("# cannot make %s\n", path);
@@ -1485,7 +1740,7 @@ static int setup_round(int nw)
 /* One round: a case of testlib, which counts the free pages around it. */
 static int round_case(void)
 {
-	int k = atoi(curname + 6), nw = opt_procs, bad = 0, ticker, alive, stall_reported = 0;
+	int k = atoi(curname + 6), nw = opt_procs, bad = 0, ticker, alive, monitor;
 	uint64 seed = round_seed(k), start = uptime_ns(), deadline, give_up = 0, kills = 0;
 	struct wproc w[MAXW];
 	enum { RUNNING, STOPPING, KILLING } phase = RUNNING;
@@ -1511,6 +1766,7 @@ static int round_case(void)
 			printf("# cannot fork worker %d\n", i);
 			bad = 1;
 		}
+	monitor = spawn_monitor(k, seed, nw);
 	ticker = spawn_ticker();
 	deadline = start + (uint64)opt_round * NS;
 	alive = nw;
@@ -1524,24 +1780,35 @@ static int round_case(void)
 		}
 		if (pid == ticker) {
 			ticker = -1;
+			/* Now and then a worker dies mid-operation, whatever it is doing. */
+			if (phase == RUNNING && now < deadline && rn(KILL_ODDS) == 0) {
+				i = rn(nw);
+				if (w[i].pid && !w[i].killed) {
+					kill_worker(w, i);
+					kills++;
+				}
+			}
 		} else if ((i = find_worker(w, nw, pid)) >= 0) {
 			bad |= worker_verdict(i, st, w[i].killed);
 			w[i].pid = 0;
+			ctl->w[i].beat = 0; /* not stuck: gone */
 			alive--;
 			if (phase == RUNNING && now < deadline) {
 				if (spawn_worker(i, seed, &w[i]) > 0)
 					alive++;
 			}
 		} else {
-			printf("# leader: wait returned pid %d, not one of ours\n", pid);
+			printf("# leader: wait returned pid %d (%s) with status %d\n", pid,
+			       pid == monitor ? "the monitor" : "not one of ours", st);
+			if (pid == monitor)
+				monitor = -1;
 			bad = 1;
 		}
 		if (phase == RUNNING && now >= deadline) {
 			/* Stop: kill some mid-operation, let the others finish cleanly. */
 			for (i = 0; i < nw; i++)
-				if (w[i].pid && rn(2)) {
-					w[i].killed = 1;
-					kill(w[i].pid);
+				if (w[i].pid && !w[i].killed && rn(2)) {
+					kill_worker(w, i);
 					kills++;
 				}
 			ctl->stop = 1;
@@ -1554,36 +1821,24 @@ static int round_case(void)
 					       "op %s); "
 					       "killing it\n",
 					       i, w[i].pid, STOP_S, opname[ctl->w[i].op]);
-					w[i].killed = 1;
-					kill(w[i].pid);
+					kill_worker(w, i);
 				}
 			phase = KILLING;
 			give_up = now + KILL_S * NS;
 		} else if (phase == KILLING && now >= give_up) {
 			for (i = 0; i < nw; i++)
 				if (w[i].pid)
-					printf("# worker %d (pid %d) still alive %d s after kill: "
-					       "stuck in "
-					       "the kernel in op %s\n",
-					       i, w[i].pid, KILL_S, opname[ctl->w[i].op]);
+					printf("stress: hung: worker %d (pid %d) still alive %d s "
+					       "after "
+					       "kill, stuck in the kernel in op %s (round %d, seed "
+					       "%lu)\n",
+					       i, w[i].pid, KILL_S, opname[ctl->w[i].op], k, seed);
 			run->hung = 1;
-			bad = 1;
 			if (ticker > 0)
 				kill(ticker);
+			if (monitor > 0)
+				kill(monitor);
 			return 1;
-		}
-		if (phase == RUNNING && !stall_reported) {
-			for (i = 0; i < nw; i++) {
-				uint64 beat = ctl->w[i].beat;
-				if (w[i].pid && beat && now > beat + STALL_S * NS) {
-					printf(
-					    "# worker %d (pid %d) no progress for %d s, in op %s\n",
-					    i, w[i].pid, (int)((now - beat) / NS),
-					    opname[ctl->w[i].op]);
-					stall_reported = 1;
-					bad = 1;
-				}
-			}
 		}
 		if (ticker < 0 && alive > 0)
 			ticker = spawn_ticker();
@@ -1591,6 +1846,10 @@ static int round_case(void)
 			ticker = 0;
 	}
 
+	if (monitor > 0) {
+		kill(monitor);
+		wait(0);
+	}
 	/* Orphans of killed workers finish on their own, and init reaps them. */
 	int slots_after = free_slots();
 	uint64 orphans_until = uptime_ns() + ORPHAN_S * NS;
@@ -1659,8 +1918,8 @@ static uint64 parse_u64(const char *s)
 
 static void usage(void)
 {
-	printf(
-	    "usage: stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [round-N ...]\n");
+	printf("usage: stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [-m] [round-N "
+	       "...]\n");
 	exit(2);
 }
 
@@ -1679,6 +1938,10 @@ int main(int argc, char *argv[])
 		if (argv[i][0] != '-') {
 			if (ncases < MAXARG)
 				cases[++ncases] = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "-m") == 0) {
+			opt_mapio = 1;
 			continue;
 		}
 		if (i + 1 >= argc || argv[i][2])
@@ -1703,6 +1966,8 @@ int main(int argc, char *argv[])
 	if (opt_procs < 1 || opt_procs > MAXW || opt_round < 1 || opt_secs < 1)
 		usage();
 	printf("stress: seed %lu\n", opt_seed);
+	if (opt_mapio)
+		weight[OP_MAPIO] = 6;
 
 	run = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (run == MAP_FAILED) {
