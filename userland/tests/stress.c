@@ -321,6 +321,10 @@ static struct kid kids[NKIDS];
 static int nkids;
 
 static int fds[NFD] = {-1, -1, -1, -1, -1, -1};
+/* Untouched one-page mappings of shared-name files: each pins an in-memory inode without
+ * a descriptor, so that the inode table (NINODE) runs full now and then. */
+#define NHELD 4
+static char *held[NHELD];
 static char *fmap[NSF]; /* this worker's MAP_SHARED view of shared file i, or 0 */
 static char buf[BUFSZ];
 
@@ -495,7 +499,21 @@ static void op_file(void)
 	struct stat st;
 
 	pick_path(path);
-	switch (rn(13)) {
+	switch (rn(14)) {
+	case 13: {
+		int i = rn(NHELD), f;
+		if (held[i]) {
+			munmap(held[i], PG);
+			held[i] = 0;
+		} else if ((f = open(path, O_RDONLY)) >= 0) {
+			if (fstat(f, &st) == 0 && st.type == T_FILE && st.size > 0) {
+				char *a = mmap(0, PG, PROT_READ, MAP_SHARED, f, 0);
+				held[i] = a == MAP_FAILED ? 0 : a;
+			}
+			close(f);
+		}
+		break;
+	}
 	case 0:
 	case 1: {
 		int *slot = free_fd_slot();
@@ -1549,6 +1567,82 @@ static void rmtree(const char *path, int depth)
 	unlink(path);
 }
 
+/*
+ * Checks the directory tree under path after everybody is gone: no name twice in one
+ * directory, and every entry names an inode that exists and counts at least one link.
+ * Returns 1 if something is wrong.
+ */
+static int check_tree(const char *path, int depth)
+{
+	struct stat st;
+	struct dirent de;
+	char names[64][DIRSIZ + 1], sub[MAXPATH];
+	int fd = open(path, O_RDONLY), n = 0, bad = 0;
+
+	if (fd < 0)
+		return 0;
+	while (read(fd, &de, sizeof(de)) == sizeof(de)) {
+		char name[DIRSIZ + 1];
+		if (de.inum == 0)
+			continue;
+		memmove(name, de.name, DIRSIZ);
+		name[DIRSIZ] = 0;
+		for (int i = 0; i < n; i++)
+			if (strcmp(names[i], name) == 0) {
+				printf("# directory %s has two entries named %s\n", path, name);
+				bad = 1;
+			}
+		if (n < 64)
+			strcpy(names[n++], name);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    strlen(path) + strlen(name) + 2 > sizeof(sub))
+			continue;
+		cat3(sub, path, "/", name);
+		int f = open(sub, O_RDONLY);
+		if (f < 0) {
+			/* Out of inodes in the table is the only excuse, and nothing runs now. */
+			printf("# %s: entry for inode %d cannot be opened\n", sub, de.inum);
+			bad = 1;
+			continue;
+		}
+		if (fstat(f, &st) < 0 || st.nlink < 1 || st.ino != de.inum) {
+			printf("# %s: inode %d has %d links (fstat says inode %d)\n", sub, de.inum,
+			       st.nlink, st.ino);
+			bad = 1;
+		}
+		close(f);
+		if (st.type == T_DIR && depth < 8)
+			bad |= check_tree(sub, depth + 1);
+	}
+	close(fd);
+	return bad;
+}
+
+/* Free disk inodes: make empty files until that fails, then remove them again. */
+static int free_inodes(void)
+{
+	char path[24];
+	int n = 0;
+
+	if (mkdir("/sti") < 0)
+		return -1;
+	for (; n < 10000; n++) {
+		strcpy(path, "/sti/");
+		put_num(path + 5, n);
+		int fd = open(path, O_CREATE | O_RDWR);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	for (int i = 0; i < n; i++) {
+		strcpy(path, "/sti/");
+		put_num(path + 5, i);
+		unlink(path);
+	}
+	unlink("/sti");
+	return n;
+}
+
 /* Process slots free right now: fork until it fails, children parked on a pipe. */
 static int free_slots(void)
 {
@@ -1757,6 +1851,9 @@ static int round_case(void)
 		printf("# no memory for the control page\n");
 		return 1;
 	}
+	chdir("/");
+	rmtree("/st", 0);
+	int inodes_before = free_inodes();
 	if (setup_round(nw) < 0)
 		return 1;
 	int slots_before = free_slots();
@@ -1883,8 +1980,15 @@ static int round_case(void)
 		bad = 1;
 	}
 	munmap((void *)ctl, PG);
+	bad |= check_tree("/st", 0);
 	chdir("/");
 	rmtree("/st", 0);
+	int inodes_after = free_inodes();
+	if (inodes_after != inodes_before) {
+		printf("# free disk inodes: %d before the round, %d after\n", inodes_before,
+		       inodes_after);
+		bad = 1;
+	}
 	run->finished++;
 	return bad;
 }
