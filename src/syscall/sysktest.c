@@ -10,6 +10,7 @@
 #include "arch/riscv/arch.h"
 #include "arch/riscv/kstack.h"
 #include "proc/proc.h"
+#include "dev/dev.h"
 
 /* Each level keeps a frame alive (the volatile array and the use after the call), so
  * neither inlining nor tail calls can turn this into a loop. */
@@ -45,6 +46,9 @@ uint64 sys_ktest(void)
 		panic("ktest: message from %s", (const char *)kstack_bottom(0) - 64);
 	case KTEST_PANIC:
 		panic("ktest: deliberate panic");
+	case KTEST_LOSE_DISK_IRQ:
+		virtio_disk_lose_irq();
+		return 0;
 	default:
 		return -1;
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that each deliberate kernel failure ends as designed: one clear panic, then quiet.
+"""Kernel self-tests: each deliberate failure ends as designed, and a lost interrupt heals.
 
 Boots Pagoda with the "selftest" boot argument once per case and runs `ktest NAME`, which
 makes the kernel overflow a kernel stack, store into its text, jump into its data, or
@@ -7,7 +7,9 @@ panic with a message that itself faults. For each case the console must show the
 expected panic line (naming the hart, the process and, for an overflow, the stack), the
 "halting all harts" line where one is due, and then nothing more: afterwards QEMU must
 use almost no CPU, which is how a hart that loops in the trap vector would show. One more
-boot without "selftest" checks that ktest is refused and the kernel carries on.
+boot without "selftest" checks that ktest is refused and the kernel carries on, and one
+has the disk driver ignore an interrupt: the request it completed must still finish
+(reaped by the timer tick, which says so on the console) and the shell carry on.
 Output is TAP for meson; the console transcript goes to stderr.
 """
 
@@ -62,7 +64,13 @@ def boot(session, argv_extra, deadline):
     start = time.monotonic()
     guest = harness.Guest(harness.qemu_argv(session.args, session.disk) + argv_extra)
     session.guests.append(guest)
-    guest.wait_prompt(0, min(deadline, start + harness.BOOT_TIMEOUT), "no shell prompt")
+    boot_deadline = min(deadline, start + harness.BOOT_TIMEOUT)
+    guest.wait_prompt(0, boot_deadline, "no shell prompt")
+    # A secondary hart may still be starting after the prompt: let every hart be up, so
+    # that a late "hart N starting" line is not taken for output after the halt.
+    started = lambda: sum(1 for l in guest.lines if re.match(r"hart \d+ starting$", l))
+    while started() < session.args.harts - 1 and time.monotonic() < boot_deadline:
+        guest.pump(min(boot_deadline, time.monotonic() + 0.2))
     return guest
 
 
@@ -98,6 +106,20 @@ def run_case(session, tap, name, want, halts, timeout):
     guest.stop()
 
 
+def lost_irq(session, tap, timeout):
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline)
+    # wc reads a whole program from the disk: far more than one interrupt's worth.
+    steps = [("ktest loseirq", harness.check_line("ktest: the next disk interrupt will be ignored"),
+              "loseirq: the driver will drop one interrupt"),
+             ("wc usertests", lambda line: re.match(r"\s*\d+\s+\d+\s+\d+ usertests$", line),
+              "loseirq: a disk read still completes")]
+    ok = harness.run_script(guest, tap, steps, deadline, timeout)
+    reaped = [l for l in guest.lines if "completion reaped by the timer" in l]
+    tap.result(ok and len(reaped) == 1, "loseirq: the timer reaped the lost completion, once")
+    tap.result(guest.halt(), "loseirq: the guest halts normally")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.add_guest_args(ap, 60.0)
@@ -110,6 +132,7 @@ def main():
             "ktest: refused"), "without selftest, ktest is refused and the kernel runs on")],
             deadline, args.timeout)
         tap.result(ok and guest.halt(), "without selftest: the guest halts normally")
+        lost_irq(session, tap, args.timeout)
         for name, want, halts in CASES:
             run_case(session, tap, name, want, halts, args.timeout)
         tap.plan()
