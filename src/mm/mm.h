@@ -68,6 +68,17 @@ int as_copyout(struct aspace *as, uint64 dstva, const void *src, uint64 len); /*
 int as_copyin(struct aspace *as, void *dst, uint64 srcva, uint64 len);        /* 0 or -1 */
 /* Copies a NUL-terminated string of at most max bytes (NUL included); length or -1. */
 int as_copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
+/*
+ * No-fault copies, for callers holding file-system locks: they copy only through pages
+ * already resident with the access needed, never calling vm_fault (so never a pager),
+ * and return how many bytes they copied, stopping at the first page that would fault.
+ */
+uint64 as_copyout_nofault(struct aspace *as, uint64 dstva, const void *src, uint64 len);
+uint64 as_copyin_nofault(struct aspace *as, void *dst, uint64 srcva, uint64 len);
+/* Faults [va, va+len) in for a write (write != 0) or a read, as a user access would, and
+ * returns how many bytes from va are now accessible (0: va itself is bad). May call pagers,
+ * so the caller must hold no file-system lock. */
+uint64 as_fault_in(struct aspace *as, uint64 va, uint64 len, int write);
 
 /* ---- page faults (fault.c) ---- */
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
