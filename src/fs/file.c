@@ -6,6 +6,11 @@
  * other fields are set before a file is shared and not changed after, except f->off,
  * which the inode lock of f->ip guards. Lock order: ftable.lock is a leaf spinlock; a file
  * is closed (pipe or inode released) after dropping it.
+ *
+ * read() and write() of an inode hold its lock (and, for write, a log operation) while
+ * readi/writei copy user memory, so those copies never fault (ucopy.c); the functions
+ * below fault the user buffer in with no lock held and go on. fsync waits for the log
+ * with no lock held. See docs/overview.md, "File-system locks".
  */
 #include "lib/types.h"
 #include "lib/printf.h"

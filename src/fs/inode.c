@@ -20,11 +20,16 @@
  * Functions that write to the disk (ialloc, iupdate, writei, iput...) must be called
  * inside a transaction (begin_op/end_op).
  *
- * Lock order: begin_op() before any inode lock; a directory's inode lock before those of
- * inodes it names (path walks hold one at a time); inode sleep lock -> buffer sleep lock.
- * File-system code holds at most one buffer at a time (see bio.c) and none while copying to
- * or from user memory, but may hold an inode lock then, so inode locks come before the
- * address-space lock a page fault takes. itable.lock is a leaf spinlock.
+ * Lock order (docs/overview.md, "File-system locks"): begin_op() before any inode lock; a
+ * directory's inode lock before those of inodes it names (path walks hold one at a time);
+ * inode sleep lock -> buffer sleep lock. itable.lock is a leaf spinlock.
+ *
+ * User memory: with an inode lock held, readi and writei copy user memory only through
+ * the no-fault copies (ucopy.c), never through a buffer (bounce buffers), and stop short
+ * at a page that is not resident; the caller (file.c) faults it in unlocked. A fault may
+ * call the inode pager, which locks the mapped file's inode, so faulting here would order
+ * inode locks against each other through the address space and deadlock two processes
+ * copying between two files and mappings of each other.
  */
 #include "lib/types.h"
 #include "lib/printf.h"

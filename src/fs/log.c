@@ -42,7 +42,10 @@
  * operation begins (begin_op, which may sleep) before it takes any inode or buffer lock,
  * and ends (end_op) after releasing them; operations never nest. begin_op() may wait for a
  * commit, so whoever calls it must hold nothing a running operation could be waiting for:
- * no inode or buffer lock (its own address-space lock is fine, see inode_pager.c).
+ * no inode or buffer lock (its own address-space lock is fine, see inode_pager.c). Nothing
+ * inside an operation touches user memory in a way that can fault (file.c faults a
+ * write's source in before begin_op), so no operation waits for a pager. log_force() is
+ * called outside any operation with no file-system lock held (fsync, msync).
  * wal.lock is a spinlock taken with a buffer locked (log_write), and bcache.lock nests
  * inside it (bpin). It is never held across disk I/O: the commit runs unlocked, kept
  * exclusive by wal.committing.
