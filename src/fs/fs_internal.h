@@ -42,8 +42,9 @@ int begin_op_n(int want);
 void end_op_n(int granted);
 /*
  * Waits until every operation that ended before the call is on disk (its transaction has
- * committed), forcing a commit if need be; 0, or -1 if that cannot be done. Call with no
- * file-system lock held and outside any operation.
+ * committed), forcing a commit if need be. Returns 0: a commit cannot fail here, as the
+ * disk driver reports no errors (callers still check, for a driver that would). Call with
+ * no file-system lock held and outside any operation.
  */
 int log_force(void);
 
