@@ -538,7 +538,7 @@ static char *join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
 	char *s = xcalloc(n, 1);
-	snprintf(s, n, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", name);
+	snprintf(s, n, "%s%s%s", dir, strcmp(dir, "/") == 0 || !*name ? "" : "/", name);
 	return s;
 }
 
@@ -625,7 +625,7 @@ static void check_tree(void)
 	}
 	uint32_t *queue = xcalloc(sb.ninodes, sizeof(*queue));
 	uint32_t head = 0, tail = 0;
-	path[ROOTINO] = join("", "/");
+	path[ROOTINO] = join("/", "");
 	parent[ROOTINO] = ROOTINO;
 	queue[tail++] = ROOTINO;
 	while (head < tail)
@@ -753,8 +753,9 @@ int main(int argc, char *argv[])
 		owner = xcalloc(sb.size, sizeof(*owner));
 		check_log(replay);
 		load_inodes();
-		check_inodes();
+		/* The tree first: it names the inodes for the messages of the others. */
 		check_tree();
+		check_inodes();
 		check_links();
 		check_bitmap();
 	} else {
