@@ -171,6 +171,7 @@ def write_and_kill(args, tap, guest, number, wseed, delay, deadline):
     guest.stop()       # collects what QEMU had written before it died
     for line in guest.take_lines():
         on_line(line)
+    # The writer outlives the kill unless its children failed.
     ok = not state["fails"] and state["done"] is None
     tap.result(ok, "round %d: writer (seed %d) killed after %.2f s, %d durable records, "
                "%d files to check" % (number, wseed, delay, rnd.records, len(rnd.durable)))
@@ -190,6 +191,11 @@ def fsck_after(args, tap, session, rnd, what):
         rnd.fsck_unlinked += bool(RE_FSCK_UNLINKED.match(line))
     log = [m.group(1) for m in map(RE_FSCK_LOG.match, out) if m]
     tap.result(rc == 0, "%s: fsck clean (log: %s)" % (what, "; ".join(log) or "?"))
+    # Legal but worth seeing (blocks past a file's size: crashwriter never truncates).
+    for line in out:
+        if line.startswith("info: ") and not RE_FSCK_LOG.match(line) \
+                and not RE_FSCK_UNLINKED.match(line):
+            tap.diag("fsck " + line)
     if rc != 0:
         for line in out[:40]:
             tap.diag(line)
