@@ -392,24 +392,46 @@ static uint32_t ptr(uint32_t b, uint32_t i)
 	return get32(block(b) + 4 * i);
 }
 
-/* The block holding logical block bn of inode inum, or NULL if it is not mapped (the
- * walk of the inode has reported that) or is out of range. */
-static const unsigned char *file_block(uint32_t inum, uint32_t bn)
+/*
+ * The pointer to logical block bn of inode inum (0: not mapped). Sets *lost instead if a
+ * pointer block on the way is out of range: what lies under it is unknown (and the bad
+ * pointer has been reported).
+ */
+static uint32_t bmap(uint32_t inum, uint32_t bn, int *lost)
 {
-	const struct dinode *d = &inodes[inum];
-	uint32_t b;
+	const uint32_t *a = inodes[inum].addrs;
+	uint32_t path[3], blk;
+	int depth;
 
-	if (bn < NDIRECT) {
-		b = d->addrs[bn];
-	} else if ((bn -= NDIRECT) < NINDIRECT) {
-		b = is_data(d->addrs[NDIRECT]) ? ptr(d->addrs[NDIRECT], bn) : 0;
+	if (bn < NDIRECT)
+		return a[bn];
+	bn -= NDIRECT;
+	if (bn < NINDIRECT) {
+		blk = a[NDIRECT];
+		path[0] = bn;
+		depth = 1;
 	} else {
 		bn -= NINDIRECT;
-		uint32_t l1 = is_data(d->addrs[NDIRECT + 1])
-		                  ? ptr(d->addrs[NDIRECT + 1], bn / NINDIRECT % NINDIRECT)
-		                  : 0;
-		b = is_data(l1) ? ptr(l1, bn % NINDIRECT) : 0;
+		blk = a[NDIRECT + 1];
+		path[0] = bn / NINDIRECT % NINDIRECT;
+		path[1] = bn % NINDIRECT;
+		depth = 2;
 	}
+	for (int i = 0; i < depth && blk; i++) {
+		if (!is_data(blk)) {
+			*lost = 1;
+			return 0;
+		}
+		blk = ptr(blk, path[i]);
+	}
+	return blk;
+}
+
+/* The contents of logical block bn of inode inum, or NULL if it has none in range. */
+static const unsigned char *file_block(uint32_t inum, uint32_t bn)
+{
+	int lost = 0;
+	uint32_t b = bmap(inum, bn, &lost);
 	return is_data(b) ? block(b) : NULL;
 }
 
@@ -463,9 +485,11 @@ static void walk_blocks(uint32_t inum, uint32_t need, uint32_t *beyond)
 	walk(inum, d->addrs[NDIRECT + 1], 2, NDIRECT + NINDIRECT, need, beyond);
 
 	/* Pagoda's writei allocates every block it writes, so no file has holes. */
-	for (uint32_t bn = 0; bn < need; bn++)
-		if (!file_block(inum, bn) && missing++ == 0)
+	for (uint32_t bn = 0; bn < need; bn++) {
+		int lost = 0;
+		if (!bmap(inum, bn, &lost) && !lost && missing++ == 0)
 			first = bn;
+	}
 	if (missing)
 		problem("%s: size %u needs %u blocks, but %u of them are not mapped (the first is "
 		        "logical block %u)",
