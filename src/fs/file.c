@@ -15,6 +15,7 @@
 #include "proc/proc.h"
 #include "fs/file.h"
 #include "fs/fs_internal.h"
+#include "mm/mm.h"
 
 struct devsw devsw[NDEV];
 
@@ -175,4 +176,34 @@ int filewrite(struct file *f, uint64 addr, int n)
 	default:
 		panic("filewrite: bad file type %d", f->type);
 	}
+}
+
+/*
+ * fsync. Everything written to the file before the call is on disk when this returns 0:
+ * write()s, whose transactions may not have committed yet (see log.c), and stores through
+ * shared mappings, which mm writes back first (the caller's by their dirty bits, pages
+ * other processes map whole: see mm/writeback.c). The log is global, so this also makes
+ * every other operation that ended before it durable; in particular, on a directory it
+ * makes its entries durable (a new file's name, say), which is what fsync of a directory
+ * means. Pipes and devices have nothing to sync: -1.
+ */
+int filesync(struct file *f)
+{
+	struct vmobj *obj = NULL;
+	int r = 0;
+
+	if (f->type != FD_INODE)
+		return -1;
+	ilock(f->ip);
+	if (f->ip->vmobj && vmobj_tryref(f->ip->vmobj))
+		obj = f->ip->vmobj;
+	iunlock(f->ip);
+	if (obj) {
+		/* No fs lock held: write-back takes the log and the inode lock itself. */
+		r = as_writeback_object(myproc()->as, obj);
+		vmobj_unref(obj);
+	}
+	if (log_force() < 0)
+		r = -1;
+	return r;
 }

@@ -40,6 +40,12 @@ void log_end_op(void);
  */
 int begin_op_n(int want);
 void end_op_n(int granted);
+/*
+ * Waits until every operation that ended before the call is on disk (its transaction has
+ * committed), forcing a commit if need be; 0, or -1 if that cannot be done. Call with no
+ * file-system lock held and outside any operation.
+ */
+int log_force(void);
 
 /* ---- inodes and blocks (inode.c) ---- */
 /* The inode (dev, inum), referenced, unlocked; NULL if inum is bad or the table is full. */

@@ -11,7 +11,7 @@
  * locked by this same process (read() into a mapping of the same file), so it only
  * locks when it does not hold the lock. Lock order: log (begin_op) -> ip->lock.
  */
-#include "fs.h"
+#include "fs_internal.h"
 #include "lib/sleeplock.h"
 #include "mm/mm.h"
 
@@ -44,6 +44,12 @@ static int ip_put_page(struct vmobj *obj, uint64 off, const void *page, uint64 l
 	return r;
 }
 
+/* msync: what put_page wrote went through the log; wait for its commit. */
+static int ip_sync(struct vmobj *obj)
+{
+	return log_force();
+}
+
 static uint64 ip_size(struct vmobj *obj)
 {
 	struct inode *ip = vmobj_data(obj);
@@ -66,6 +72,7 @@ static const struct pager_ops inode_pager = {
     .name = "inode",
     .get_page = ip_get_page,
     .put_page = ip_put_page,
+    .sync = ip_sync,
     .size = ip_size,
     .release = ip_release,
 };

@@ -95,6 +95,8 @@ struct pager_ops {
 	int (*get_page)(struct vmobj *obj, uint64 off, void *page);
 	/* Write back len bytes of page at offset off (never past the size): 0 or -1. NULL: none. */
 	int (*put_page)(struct vmobj *obj, uint64 off, const void *page, uint64 len);
+	/* Make what put_page wrote durable (on disk when it returns 0): 0 or -1. NULL: none. */
+	int (*sync)(struct vmobj *obj);
 	/* Current size in bytes: touching a page wholly at or past it is a bus error. */
 	uint64 (*size)(struct vmobj *obj);
 	/* The last reference is gone: drop whatever the pager holds (e.g. the inode). */
@@ -121,7 +123,14 @@ void vmobj_truncate(struct vmobj *obj, uint64 size);
 uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, struct vmobj *obj,
                uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
+/* Writes back the dirty pages in the range and waits until they are durable (the pager's
+ * sync), whatever the msync flags: MS_ASYNC is as synchronous as MS_SYNC. -1 if part of the
+ * range is unmapped or a write-back failed. */
 int as_msync(struct aspace *as, uint64 addr, uint64 len);
+/* fsync's part in mm: writes back every page of obj that may be dirty, the caller's
+ * mappings' by their dirty bits and any page another address space maps whole (see
+ * writeback.c). 0, or -1 if the pager failed. The caller then syncs. */
+int as_writeback_object(struct aspace *as, struct vmobj *obj);
 /* Change protection of whole pages; -1 if part of the range is unmapped or a shared
  * mapping made with MMAP_NOWRITE would become writable. */
 int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot);

@@ -41,7 +41,7 @@ static uint64 (*const syscalls[])(void) = {
     [SYS_halt] = sys_halt,         [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,     [SYS_msync] = sys_msync,
     [SYS_mprotect] = sys_mprotect, [SYS_vmacount] = sys_vmacount,
-    [SYS_vmstat] = sys_vmstat,
+    [SYS_vmstat] = sys_vmstat,     [SYS_fsync] = sys_fsync,
 };
 
 void syscall(void)
