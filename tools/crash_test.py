@@ -220,7 +220,10 @@ def main():
     ap.add_argument("--kill-min", type=float, default=0.05)
     ap.add_argument("--kill-max", type=float, default=3.0,
                     help="longest time the writer runs before the kill (seconds)")
+    ap.add_argument("--log", help="write the console transcript to this file, not stderr")
     args = ap.parse_args()
+    if args.log:
+        sys.stderr = open(args.log, "w")  # harness writes the transcript to sys.stderr
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     rng = random.Random(seed)
