@@ -5,7 +5,8 @@
  *       Removes what earlier rounds left under /cw, then runs CHILDREN (default 4)
  *       processes for SECONDS (default 60) under /cw/rROUND, each in a directory of its
  *       own: they append to files with write() and fsync(), make subdirectories and files
- *       in them, store into MAP_SHARED mappings and msync(MS_SYNC), link and unlink.
+ *       in them, store into MAP_SHARED mappings and msync(MS_SYNC) them (or fsync the
+ *       mapped file, which must write its dirty pages back too), link and unlink.
  *   crashwriter c
  *       Reads "PATH LENGTH SUM" lines from standard input until "end" and answers each
  *       with "check PATH ok" or "check PATH FAIL why": the file must be at least LENGTH
@@ -48,7 +49,7 @@ struct ent {
 	enum kind kind;
 	char path[40];
 	int dir;      /* index in dirs[], or -1 for the child's own directory */
-	int fd;       /* APPEND: open descriptor, or -1 once closed for good */
+	int fd;       /* APPEND, MAPPED: open descriptor, or -1 once closed for good */
 	uint len;     /* APPEND: bytes written; MAPPED: the store cursor */
 	uint sum;     /* APPEND: FNV-1a of the bytes written so far */
 	char *map;    /* MAPPED: the mapping */
@@ -239,7 +240,7 @@ static void forget(struct ent *e)
 {
 	if (e->has_durable)
 		gone(e->path);
-	if (e->kind == APPEND && e->fd >= 0)
+	if (e->kind != LINK && e->fd >= 0)
 		close(e->fd);
 	if (e->kind == MAPPED) {
 		if (e->map && munmap(e->map, MSIZE) < 0)
@@ -321,12 +322,12 @@ static void create_mapped(void)
 	e->map = mmap(0, MSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (e->map == MAP_FAILED)
 		fail("mmap", e->path);
-	close(fd);
-	e->fd = -1;
+	e->fd = fd; /* kept for fsync */
 	e->len = 0;
 }
 
-/* Stores the next stretch of a mapped file, and msyncs it half the time. */
+/* Stores the next stretch of a mapped file, and half the time makes it durable: by
+ * msync mostly, sometimes by fsync of the file. */
 static void store(void)
 {
 	struct ent *e = 0;
@@ -344,14 +345,20 @@ static void store(void)
 	memmove(e->map + e->len, e->shadow + e->len, (int)n);
 	e->len += n;
 	if (rnd(2) == 0 || e->len == MSIZE) {
-		if (msync(e->map, MSIZE, MS_SYNC) != 0)
+		if (rnd(3) == 0) {
+			if (fsync(e->fd) != 0)
+				fail("fsync (mapped) returned -1 for", e->path);
+		} else if (msync(e->map, MSIZE, MS_SYNC) != 0) {
 			fail("msync returned -1 for", e->path);
+		}
 		durable(e->path, e->len, fnv(FNV_INIT, e->shadow, e->len));
 	}
 	if (e->len == MSIZE) {
 		/* Done: unmapped, it keeps its name and records. */
 		if (munmap(e->map, MSIZE) < 0)
 			fail("munmap", e->path);
+		close(e->fd);
+		e->fd = -1;
 		e->map = 0;
 		free(e->shadow);
 		e->shadow = 0;
