@@ -190,7 +190,8 @@ static int load(const char *name)
 
 /* ---- superblock ---- */
 
-/* Decodes and checks the superblock; 0 if the other checks can rely on it. */
+/* Decodes and checks the superblock; 0 if the other checks can rely on it. A size that
+ * is not the image's stops them too: beyond the file's end nothing can be read. */
 static int check_superblock(void)
 {
 	const unsigned char *p = block(1);
@@ -240,8 +241,7 @@ static int check_superblock(void)
 	if (sb.bmapstart + nbitmap > data_start)
 		problem("superblock: bitmap [%u, %llu) runs into the data blocks at %u",
 		        sb.bmapstart, (unsigned long long)(sb.bmapstart + nbitmap), data_start);
-	if (sb.size > img_blocks)
-		return -1; /* blocks past the end of the file cannot be read */
+	/* Any of these leaves the regions, and so every other check, in doubt. */
 	return problems > before ? -1 : 0;
 }
 
