@@ -17,3 +17,7 @@ void virtio_disk_init(void);
 /* Read (write=0) or write (write=1) b->data from/to block b->blockno; sleeps until done. */
 void virtio_disk_rw(struct buf *b, int write);
 void virtio_disk_intr(void);
+/* Every tick on hart 0: reaps completions whose interrupt never came. */
+void virtio_disk_poll(void);
+/* Self-test: acknowledge the next disk interrupt without reaping (see ktest). */
+void virtio_disk_lose_irq(void);

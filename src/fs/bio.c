@@ -11,9 +11,11 @@
  * waits for another buffer, and (2) the log admits transactions only while its pinned
  * blocks leave BIO_SPARE buffers free for the transactions in progress (see log.c).
  *
- * Lock order in the file system: begin_op() -> inode sleep locks -> buffer sleep lock ->
- * (wal.lock -> bcache.lock) or disk.lock. bcache.lock is a leaf spinlock: nothing else is
- * acquired while it is held, except p->lock inside sleep().
+ * Lock order in the file system (docs/overview.md, "File-system locks"): begin_op() ->
+ * inode sleep locks -> buffer sleep lock -> (wal.lock -> bcache.lock) or disk.lock.
+ * bcache.lock is a leaf spinlock: nothing else is acquired while it is held, except
+ * p->lock inside sleep(). A buffer lock is never held while touching user memory, not
+ * even without faulting: readi and writei copy through a bounce buffer after brelse().
  */
 #include "lib/types.h"
 #include "lib/printf.h"

@@ -4,6 +4,8 @@
  * over DIRSIZ bytes, so longer names given by users are silently cut to DIRSIZ.
  *
  * Every function here takes the directory locked by the caller and has no locks of its own.
+ * Entries are read into kernel memory only; read() of a directory goes through readi, like
+ * a file's (see inode.c for how it copies to user memory).
  */
 #include "lib/types.h"
 #include "lib/printf.h"

@@ -6,6 +6,11 @@
  * other fields are set before a file is shared and not changed after, except f->off,
  * which the inode lock of f->ip guards. Lock order: ftable.lock is a leaf spinlock; a file
  * is closed (pipe or inode released) after dropping it.
+ *
+ * read() and write() of an inode hold its lock (and, for write, a log operation) while
+ * readi/writei copy user memory, so those copies never fault (ucopy.c); the functions
+ * below fault the user buffer in with no lock held and go on. fsync waits for the log
+ * with no lock held. See docs/overview.md, "File-system locks".
  */
 #include "lib/types.h"
 #include "lib/printf.h"
@@ -15,6 +20,7 @@
 #include "proc/proc.h"
 #include "fs/file.h"
 #include "fs/fs_internal.h"
+#include "mm/mm.h"
 
 struct devsw devsw[NDEV];
 
@@ -100,10 +106,59 @@ static struct devsw *device(struct file *f)
 	return &devsw[f->major];
 }
 
+/* Bytes a read of n at off can return from ip (locked): what readi() would copy. */
+static uint readable(struct inode *ip, uint off, uint n)
+{
+	if (off > ip->size || off + n < off)
+		return 0;
+	return MIN(n, ip->size - off);
+}
+
+/*
+ * Reading a file (or directory) into user memory. readi() copies with the inode locked,
+ * so it never faults (ucopy.c): where the destination is not resident it stops short.
+ * Then the read is done again, whole, once the pages are in: unlock, fault them in (the
+ * pager of a mapped file may lock another inode now), lock and read from the offset
+ * again, so that a read is still one piece under one lock hold. If part of the buffer
+ * cannot be had, the read ends there (a short count, or -1 if none of it can). A retry
+ * that still comes up short keeps what it got and goes on; it makes progress, because
+ * faulted-in pages stay resident (nothing takes them away from a running process).
+ */
+static int inode_read(struct file *f, uint64 addr, int n)
+{
+	uint done = 0, limit = (uint)n;
+	int retry = 0, bad = 0;
+
+	for (;;) {
+		ilock(f->ip);
+		uint want = readable(f->ip, f->off, limit - done);
+		uint r = (uint)readi(f->ip, 1, addr + done, f->off, want);
+		int keep = r == want || retry;
+		if (keep)
+			f->off += r;
+		iunlock(f->ip);
+		if (keep)
+			done += r;
+		if (r == want)
+			break;
+		if (keep && r == 0) {
+			bad = 1; /* faulted in, yet not there: give up rather than spin */
+			break;
+		}
+		uint64 ok = fault_in_user(addr + done, want - (keep ? r : 0), 1);
+		if (ok == 0) {
+			bad = 1;
+			break;
+		}
+		limit = done + (uint)MIN(ok, (uint64)(limit - done));
+		retry = !keep;
+	}
+	return bad && done == 0 ? -1 : (int)done;
+}
+
 int fileread(struct file *f, uint64 addr, int n)
 {
 	struct devsw *d;
-	int r;
 
 	if (!f->readable || n < 0)
 		return -1;
@@ -115,12 +170,7 @@ int fileread(struct file *f, uint64 addr, int n)
 			return -1;
 		return d->read(1, addr, n);
 	case FD_INODE:
-		ilock(f->ip);
-		r = readi(f->ip, 1, addr, f->off, (uint)n);
-		if (r > 0)
-			f->off += (uint)r;
-		iunlock(f->ip);
-		return r;
+		return inode_read(f, addr, n);
 	default:
 		panic("fileread: bad file type %d", f->type);
 	}
@@ -140,10 +190,19 @@ static int inode_write(struct file *f, uint64 addr, int n)
 	int done = 0;
 
 	while (done < n) {
+		/*
+		 * The copy from user memory happens inside the transaction with the inode
+		 * locked, so it must not fault (ucopy.c). Fault the piece's source in first,
+		 * with nothing held; then the copy finds it resident and the piece is one
+		 * atomic write as before. A bad address ends the write where it starts.
+		 */
+		uint64 ok = fault_in_user(addr + (uint64)done,
+		                          MIN((uint64)(n - done), (uint64)WRITE_BLOCKS * BSIZE), 0);
+		if (ok == 0)
+			break;
 		int budget = begin_op_n(WRITE_BLOCKS);
 		ilock(f->ip);
-		int r =
-		    writei_bounded(f->ip, 1, addr + (uint64)done, f->off, (uint)(n - done), budget);
+		int r = writei_bounded(f->ip, 1, addr + (uint64)done, f->off, (uint)ok, budget);
 		if (r > 0)
 			f->off += (uint)r;
 		iunlock(f->ip);
@@ -175,4 +234,34 @@ int filewrite(struct file *f, uint64 addr, int n)
 	default:
 		panic("filewrite: bad file type %d", f->type);
 	}
+}
+
+/*
+ * fsync. Everything written to the file before the call is on disk when this returns 0:
+ * write()s, whose transactions may not have committed yet (see log.c), and stores through
+ * shared mappings, which mm writes back first (the caller's by their dirty bits, pages
+ * other processes map whole: see mm/writeback.c). The log is global, so this also makes
+ * every other operation that ended before it durable; in particular, on a directory it
+ * makes its entries durable (a new file's name, say), which is what fsync of a directory
+ * means. Pipes and devices have nothing to sync: -1.
+ */
+int filesync(struct file *f)
+{
+	struct vmobj *obj = NULL;
+	int r = 0;
+
+	if (f->type != FD_INODE)
+		return -1;
+	ilock(f->ip);
+	if (f->ip->vmobj && vmobj_tryref(f->ip->vmobj))
+		obj = f->ip->vmobj;
+	iunlock(f->ip);
+	if (obj) {
+		/* No fs lock held: write-back takes the log and the inode lock itself. */
+		r = as_writeback_object(myproc()->as, obj);
+		vmobj_unref(obj);
+	}
+	if (log_force() < 0)
+		r = -1;
+	return r;
 }

@@ -31,4 +31,7 @@ struct file *filedup(struct file *f);
 int filestat(struct file *f, uint64 addr);
 int fileread(struct file *f, uint64 addr, int n);
 int filewrite(struct file *f, uint64 addr, int n);
+/* fsync(): 0 once the file's data and size are on disk; -1 for a pipe or device, or if
+ * writing back its mapped pages failed. */
+int filesync(struct file *f);
 int pipealloc(struct file **f0, struct file **f1);

@@ -50,7 +50,11 @@ void iunlock(struct inode *ip);
 void iput(struct inode *ip);
 void iunlockput(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
-/* Read/write n bytes at off; user_dst/user_src selects a user or kernel address. */
+/*
+ * Read/write n bytes at off; user_dst/user_src selects a user or kernel address. With ip
+ * locked, so a user address is copied without faulting: the count comes up short at a
+ * page that is not resident (see fs/ucopy.c), and the caller faults it in unlocked.
+ */
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
 

@@ -40,6 +40,22 @@ void log_end_op(void);
  */
 int begin_op_n(int want);
 void end_op_n(int granted);
+/*
+ * Waits until every operation that ended before the call is on disk (its transaction has
+ * committed), forcing a commit if need be. Returns 0: a commit cannot fail here, as the
+ * disk driver reports no errors (callers still check, for a driver that would). Call with
+ * no file-system lock held and outside any operation.
+ */
+int log_force(void);
+
+/* ---- user copies under file-system locks (ucopy.c) ---- */
+/* Copy n bytes to or from user memory (user != 0; else kernel memory) without faulting:
+ * how many bytes were copied, fewer than n where a user page is not resident. */
+uint copyout_nofault(int user_dst, uint64 dst, const void *src, uint n);
+uint copyin_nofault(void *dst, int user_src, uint64 src, uint n);
+/* Faults the caller's user range in (for a store if write); how many bytes from va are now
+ * accessible (0: va is bad). It may call pagers: hold no file-system lock. */
+uint64 fault_in_user(uint64 va, uint64 len, int write);
 
 /* ---- inodes and blocks (inode.c) ---- */
 /* The inode (dev, inum), referenced, unlocked; NULL if inum is bad or the table is full. */
@@ -56,7 +72,8 @@ void inode_reap_orphans(void);
 /*
  * Like writei, but stops early (returning a short count) before this call could dirty
  * more than `budget` blocks (at least MAXOPBLOCKS); the caller loops, one transaction per
- * call, with the budget begin_op_n() granted.
+ * call, with the budget begin_op_n() granted. Like readi and writei with a user address,
+ * it also stops short where the user memory is not resident (it never faults).
  */
 int writei_bounded(struct inode *ip, int user_src, uint64 src, uint off, uint n, int budget);
 

@@ -20,11 +20,16 @@
  * Functions that write to the disk (ialloc, iupdate, writei, iput...) must be called
  * inside a transaction (begin_op/end_op).
  *
- * Lock order: begin_op() before any inode lock; a directory's inode lock before those of
- * inodes it names (path walks hold one at a time); inode sleep lock -> buffer sleep lock.
- * File-system code holds at most one buffer at a time (see bio.c) and none while copying to
- * or from user memory, but may hold an inode lock then, so inode locks come before the
- * address-space lock a page fault takes. itable.lock is a leaf spinlock.
+ * Lock order (docs/overview.md, "File-system locks"): begin_op() before any inode lock; a
+ * directory's inode lock before those of inodes it names (path walks hold one at a time);
+ * inode sleep lock -> buffer sleep lock. itable.lock is a leaf spinlock.
+ *
+ * User memory: with an inode lock held, readi and writei copy user memory only through
+ * the no-fault copies (ucopy.c), never through a buffer (bounce buffers), and stop short
+ * at a page that is not resident; the caller (file.c) faults it in unlocked. A fault may
+ * call the inode pager, which locks the mapped file's inode, so faulting here would order
+ * inode locks against each other through the address space and deadlock two processes
+ * copying between two files and mappings of each other.
  */
 #include "lib/types.h"
 #include "lib/printf.h"
@@ -513,8 +518,10 @@ static int write_cost(struct inode *ip, uint bn, struct maprun *r, const struct 
 }
 
 /* ---------------------------------------------------------------------------------------
- * Reading and writing. Copies to and from user memory go through a bounce buffer with
- * no buffer-cache lock held, since a page fault there may need the file system.
+ * Reading and writing. The caller holds the inode lock, so copies to and from user memory
+ * never fault (ucopy.c): they stop at the first page that is not resident, readi and
+ * writei return the short count, and file.c faults the rest in with the lock dropped.
+ * They go through a bounce buffer, so no buffer lock is held while touching user memory.
  */
 
 /* Reads the window's blocks from bn on, together, if they are in the file. */
@@ -532,7 +539,7 @@ static void run_prefetch(struct inode *ip, const struct maprun *r, uint bn)
 }
 
 /* Copies m bytes at offset boff of disk block a (0: a hole, reads as zeros) to dst;
- * returns m, or 0 if dst is bad. */
+ * returns how many it copied, fewer than m if part of a user dst is not resident. */
 static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, uint m)
 {
 	char tmp[BSIZE];
@@ -545,9 +552,7 @@ static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, ui
 	} else {
 		memset(to, 0, m);
 	}
-	if (user_dst && either_copyout(1, dst, tmp, m) < 0)
-		return 0;
-	return m;
+	return user_dst ? copyout_nofault(1, dst, tmp, m) : m;
 }
 
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
@@ -567,7 +572,7 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 		if (page) {
 			/* The page cache may hold stores made through a mapping that have not
 			 * been written back yet: it is the newest copy, so read from it. */
-			k = either_copyout(user_dst, dst + tot, page + off % PGSIZE, m) < 0 ? 0 : m;
+			k = copyout_nofault(user_dst, dst + tot, page + off % PGSIZE, m);
 			vmobj_page_put(page);
 		} else {
 			int moved = run.n == 0 || bn < run.first || bn >= run.first + run.n;
@@ -579,13 +584,13 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 		tot += k;
 		off += k;
 		if (k != m)
-			return tot > 0 ? (int)tot : -1; /* bad destination address */
+			break; /* user memory that is not resident (or bad) */
 	}
 	return (int)tot;
 }
 
-/* Writes m bytes from src into logical block bn at offset boff; returns m, or 0 if the
- * source is bad or the disk is full. */
+/* Writes m bytes from src into logical block bn at offset boff; returns how many it wrote:
+ * m, fewer if part of a user src is not resident, 0 if the disk is full. */
 static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint64 src, uint m,
                         struct maprun *r, struct opblocks *o)
 {
@@ -595,7 +600,7 @@ static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint
 
 	if (user_src) {
 		/* Fetch the bytes before allocating, so a bad address allocates nothing. */
-		if (either_copyin(tmp, 1, src, m) < 0)
+		if ((m = copyin_nofault(tmp, 1, src, m)) == 0)
 			return 0;
 		from = tmp;
 	}

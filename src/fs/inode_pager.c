@@ -7,11 +7,26 @@
  * the file; it holds a reference on the inode (idup), so an unlinked file stays readable
  * through its mappings and is freed when the last one goes.
  *
- * Locking: inode_vmobj() is called with ip locked; get_page may be called with ip already
- * locked by this same process (read() into a mapping of the same file), so it only
- * locks when it does not hold the lock. Lock order: log (begin_op) -> ip->lock.
+ * Locking. A pager runs under the faulting (or writing-back) process's as->lock, and
+ * takes file-system locks below it: aspace.lock -> log -> inode lock -> buffer locks.
+ *  - get_page runs on a fault. No file-system lock is held by the faulting process then
+ *    (user copies made under fs locks never fault: ucopy.c), so it simply locks the
+ *    inode. The one exception is exec, which zeroes the tail of its program's last file
+ *    page (as_load) holding that program's inode lock inside a transaction: so when this
+ *    process already holds ip's lock, get_page reads without taking it again. It reads
+ *    only (readi into the frame): it never begins a transaction, so it cannot wait for
+ *    the log, whatever the faulting process holds.
+ *  - put_page runs on write-back (msync, munmap, exit, exec, fsync) with no fs lock held:
+ *    a transaction of its own, begin_op then ilock. It writes at most one page (4 blocks)
+ *    and the inode block, within MAXOPBLOCKS, and never allocates (it never extends the
+ *    file), so it always fits its reservation.
+ *  - sync waits for the log to commit (log_force) under as->lock; no operation in
+ *    progress can be waiting for that lock, since only its own process takes it.
+ *  - release runs after as->lock is dropped (mmap.c) or with none (exec): ilock, then
+ *    its own transaction for iput.
+ * inode_vmobj() is called with ip locked.
  */
-#include "fs.h"
+#include "fs_internal.h"
 #include "lib/sleeplock.h"
 #include "mm/mm.h"
 
@@ -44,6 +59,12 @@ static int ip_put_page(struct vmobj *obj, uint64 off, const void *page, uint64 l
 	return r;
 }
 
+/* msync: what put_page wrote went through the log; wait for its commit. */
+static int ip_sync(struct vmobj *obj)
+{
+	return log_force();
+}
+
 static uint64 ip_size(struct vmobj *obj)
 {
 	struct inode *ip = vmobj_data(obj);
@@ -66,6 +87,7 @@ static const struct pager_ops inode_pager = {
     .name = "inode",
     .get_page = ip_get_page,
     .put_page = ip_put_page,
+    .sync = ip_sync,
     .size = ip_size,
     .release = ip_release,
 };

@@ -1,9 +1,11 @@
 /*
- * Write-ahead log: makes each file-system operation atomic with respect to crashes.
+ * Write-ahead log: makes each file-system operation atomic with respect to crashes, and
+ * says when an operation's changes are durable.
  *
  * An operation brackets its writes with begin_op()/end_op() and records each modified
- * buffer with log_write() instead of writing it. The buffer stays pinned in the cache. When
- * the last operation in progress ends, the group commit runs:
+ * buffer with log_write() instead of writing it. The buffer stays pinned in the cache.
+ * Operations running at the same time join one transaction (group commit), which commits
+ * when the last of them ends:
  *   1. write every logged block to its slot in the on-disk log area, and the log header
  *      (count, home block numbers, and a checksum of both and of the logged data);
  *   2. once all of that is on disk, write every block to its home location.
@@ -11,10 +13,20 @@
  *
  * The checksum is what makes step 1 a single step: at boot, recovery replays the header's
  * transaction only if the log slots match the checksum, that is, if every write of step 1
- * reached the disk. A crash during step 1 thus loses the whole transaction (end_op had not
- * returned), and one after it replays all of it. The header is never cleared: replaying a
- * transaction that step 2 already installed rewrites the same data, since a transaction
- * is installed before the next one starts writing the log.
+ * reached the disk. A crash during step 1 thus loses the whole transaction, and one after
+ * it replays all of it. The header is never cleared: replaying a transaction that step 2
+ * already installed rewrites the same data, since a transaction is installed before the
+ * next one starts writing the log.
+ *
+ * Durability. end_op() returns after the commit only when its operation was the last one
+ * in progress (it runs the commit itself). Otherwise it returns at once, and the
+ * operation's changes reach the disk when the transaction commits: when the last
+ * concurrent operation ends, or when the log fills up. So a write() that has returned may
+ * still be lost by a crash, as on other kernels; its changes are atomic, never torn.
+ * log_force() (fsync, msync) waits for the commit: it raises `force`, which makes new
+ * operations wait in begin_op(), so the running ones drain and the last of them commits
+ * even under a steady stream of new ones. Transactions are numbered (seq) so a waiter
+ * knows when the one holding its changes is on disk (committed).
  *
  * Admission: each operation declares how many distinct blocks it may dirty (MAXOPBLOCKS
  * for begin_op(), more for big writes through begin_op_n()), and is admitted while the
@@ -26,10 +38,17 @@
  * The commit never needs a free cache buffer: it copies each logged block into a private
  * bounce buffer, and writes the bounce buffers first to the log area and then home.
  *
- * Lock order: an operation begins (begin_op, which may sleep) before it takes any inode or
- * buffer lock, and ends (end_op) after releasing them. wal.lock is a spinlock taken with a
- * buffer locked (log_write), and bcache.lock nests inside it (bpin). It is never held
- * across disk I/O: the commit runs unlocked, kept exclusive by wal.committing.
+ * Lock order (the whole file system's is in docs/overview.md, "File-system locks"): an
+ * operation begins (begin_op, which may sleep) before it takes any inode or buffer lock,
+ * and ends (end_op) after releasing them; operations never nest. begin_op() may wait for a
+ * commit, so whoever calls it must hold nothing a running operation could be waiting for:
+ * no inode or buffer lock (its own address-space lock is fine, see inode_pager.c). Nothing
+ * inside an operation touches user memory in a way that can fault (file.c faults a
+ * write's source in before begin_op), so no operation waits for a pager. log_force() is
+ * called outside any operation with no file-system lock held (fsync, msync).
+ * wal.lock is a spinlock taken with a buffer locked (log_write), and bcache.lock nests
+ * inside it (bpin). It is never held across disk I/O: the commit runs unlocked, kept
+ * exclusive by wal.committing.
  */
 #include "lib/types.h"
 #include "lib/printf.h"
@@ -56,13 +75,16 @@ _Static_assert(sizeof(struct log_header) <= 512, "log header must fit in one sec
 static struct {
 	struct spinlock lock;
 	int dev;
-	uint start;      /* block number of the header; the logged blocks follow it */
-	int size;        /* number of log slots */
-	int cap;         /* admission limit, <= size */
-	int reserved;    /* blocks reserved by the operations in progress */
-	int outstanding; /* operations between begin_op and end_op */
-	int committing;  /* a commit is running; new operations wait */
-	int waiting;     /* processes asleep in begin_op or waiting for a commit */
+	uint start;       /* block number of the header; the logged blocks follow it */
+	int size;         /* number of log slots */
+	int cap;          /* admission limit, <= size */
+	int reserved;     /* blocks reserved by the operations in progress */
+	int outstanding;  /* operations between begin_op and end_op */
+	int committing;   /* a commit is running; new operations wait */
+	int force;        /* log_force() wants a commit: new operations wait so it can happen */
+	int waiting;      /* processes asleep in begin_op or waiting for a commit */
+	uint64 seq;       /* number of the transaction operations now join (or committing) */
+	uint64 committed; /* every transaction numbered up to this one is on disk */
 	struct log_header lh;
 	struct buf *buf[LOGSIZE]; /* the pinned cache buffer of each logged block */
 } wal;
@@ -160,6 +182,7 @@ void initlog(int dev, struct superblock *sb)
 		panic("log: log area of %u blocks is too small", sb->nlog);
 	wal.size = (int)MIN(sb->nlog - 1, (uint)LOGSIZE);
 	wal.cap = MIN(wal.size, NBUF - BIO_SPARE);
+	wal.seq = 1;
 	if (wal.cap < MAXOPBLOCKS)
 		panic("log: room for %d blocks, an operation may need %d", wal.cap, MAXOPBLOCKS);
 	recover();
@@ -171,7 +194,7 @@ int begin_op_n(int want)
 	int n = MAX(MIN(want, MAX(wal.cap - MAXOPBLOCKS, MAXOPBLOCKS)), 1);
 
 	acquire(&wal.lock);
-	while (wal.committing || wal.lh.n + wal.reserved + n > wal.cap) {
+	while (wal.committing || wal.force || wal.lh.n + wal.reserved + n > wal.cap) {
 		wal.waiting++;
 		sleep(&wal, &wal.lock);
 		wal.waiting--;
@@ -225,6 +248,7 @@ static void log_end_op_n(int n)
 	if (wal.outstanding == 0) {
 		do_commit = 1;
 		wal.committing = 1;
+		wal.force = 0; /* this commit is the one asked for */
 	} else if (wal.waiting) {
 		/* Our unused reservation may let a waiting begin_op() in. */
 		wakeup(&wal);
@@ -235,6 +259,7 @@ static void log_end_op_n(int n)
 		/* No operation can start while committing is set, so lh is ours alone. */
 		commit();
 		acquire(&wal.lock);
+		wal.committed = wal.seq++;
 		wal.committing = 0;
 		if (wal.waiting)
 			wakeup(&wal);
@@ -257,6 +282,28 @@ void end_op_n(int n)
 void end_op(void)
 {
 	end_op_n(MAXOPBLOCKS);
+}
+
+int log_force(void)
+{
+	acquire(&wal.lock);
+	/* Nothing logged and no commit running: whatever the caller did is on disk. */
+	if (!wal.committing && wal.lh.n == 0) {
+		release(&wal.lock);
+		return 0;
+	}
+	/* The caller's operations have ended, so their blocks are in transaction seq: the
+	 * open one, or the one committing now (no operation joins during a commit). */
+	uint64 target = wal.seq;
+	while (wal.committed < target) {
+		if (!wal.committing)
+			wal.force = 1;
+		wal.waiting++;
+		sleep(&wal, &wal.lock);
+		wal.waiting--;
+	}
+	release(&wal.lock);
+	return 0;
 }
 
 void log_write(struct buf *b)

@@ -2,9 +2,11 @@
  * Pipes: a one-page ring buffer between a reading and a writing file.
  *
  * pi->lock guards everything in struct pipe. Bytes are moved to and from user memory
- * through a small stack buffer with the lock released, since touching user memory may
- * fault and sleep. Lock order: pi->lock is a leaf spinlock (p->lock is taken inside it
- * only by sleep/wakeup).
+ * through a small stack buffer with the lock released: touching user memory may fault,
+ * and a fault on a mapped file calls the inode pager, which sleeps on the disk and on the
+ * file's inode lock (docs/overview.md, "File-system locks"). So the copies here may fault
+ * freely. Lock order: pi->lock is a leaf spinlock (p->lock is taken inside it only by
+ * sleep/wakeup); a pipe operation holds no other file-system lock.
  */
 #include "lib/types.h"
 #include "lib/printf.h"

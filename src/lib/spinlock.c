@@ -5,6 +5,7 @@
 #include "spinlock.h"
 #include "printf.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/arch.h"
 #include "proc/proc.h"
 
 void initlock(struct spinlock *lk, const char *name)
@@ -20,7 +21,8 @@ void acquire(struct spinlock *lk)
 	if (holding(lk))
 		panic("acquire: %s already held", lk->name);
 	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
-		;
+		if (panicked) /* the holder may be the hart that panicked: stop, don't spin */
+			hart_halt();
 	lk->cpu = mycpu();
 }
 

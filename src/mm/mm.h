@@ -68,6 +68,17 @@ int as_copyout(struct aspace *as, uint64 dstva, const void *src, uint64 len); /*
 int as_copyin(struct aspace *as, void *dst, uint64 srcva, uint64 len);        /* 0 or -1 */
 /* Copies a NUL-terminated string of at most max bytes (NUL included); length or -1. */
 int as_copyinstr(struct aspace *as, char *dst, uint64 srcva, uint64 max);
+/*
+ * No-fault copies, for callers holding file-system locks: they copy only through pages
+ * already resident with the access needed, never calling vm_fault (so never a pager),
+ * and return how many bytes they copied, stopping at the first page that would fault.
+ */
+uint64 as_copyout_nofault(struct aspace *as, uint64 dstva, const void *src, uint64 len);
+uint64 as_copyin_nofault(struct aspace *as, void *dst, uint64 srcva, uint64 len);
+/* Faults [va, va+len) in for a write (write != 0) or a read, as a user access would, and
+ * returns how many bytes from va are now accessible (0: va itself is bad). May call pagers,
+ * so the caller must hold no file-system lock. */
+uint64 as_fault_in(struct aspace *as, uint64 va, uint64 len, int write);
 
 /* ---- page faults (fault.c) ---- */
 enum fault_access { FAULT_READ, FAULT_WRITE, FAULT_EXEC };
@@ -95,6 +106,8 @@ struct pager_ops {
 	int (*get_page)(struct vmobj *obj, uint64 off, void *page);
 	/* Write back len bytes of page at offset off (never past the size): 0 or -1. NULL: none. */
 	int (*put_page)(struct vmobj *obj, uint64 off, const void *page, uint64 len);
+	/* Make what put_page wrote durable (on disk when it returns 0): 0 or -1. NULL: none. */
+	int (*sync)(struct vmobj *obj);
 	/* Current size in bytes: touching a page wholly at or past it is a bus error. */
 	uint64 (*size)(struct vmobj *obj);
 	/* The last reference is gone: drop whatever the pager holds (e.g. the inode). */
@@ -121,7 +134,14 @@ void vmobj_truncate(struct vmobj *obj, uint64 size);
 uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, struct vmobj *obj,
                uint64 off);
 int as_munmap(struct aspace *as, uint64 addr, uint64 len);
+/* Writes back the dirty pages in the range and waits until they are durable (the pager's
+ * sync), whatever the msync flags: MS_ASYNC is as synchronous as MS_SYNC. -1 if part of the
+ * range is unmapped or a write-back failed. */
 int as_msync(struct aspace *as, uint64 addr, uint64 len);
+/* fsync's part in mm: writes back every page of obj that may be dirty, the caller's
+ * mappings' by their dirty bits and any page another address space maps whole (see
+ * writeback.c). 0, or -1 if the pager failed. The caller then syncs. */
+int as_writeback_object(struct aspace *as, struct vmobj *obj);
 /* Change protection of whole pages; -1 if part of the range is unmapped or a shared
  * mapping made with MMAP_NOWRITE would become writable. */
 int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot);

@@ -3,7 +3,8 @@
  *
  * Lock order inside mm (outermost first): aspace.lock (a sleep lock: faults may wait for
  * disk) -> pager (fs: log, inode and buffer locks) -> cache_lock -> kmalloc_lock ->
- * page_lock (spin locks, leaves).
+ * page_lock (spin locks, leaves). The no-fault copies (uaccess.c) take aspace.lock inside
+ * fs locks; that is safe only because a process alone ever takes its own aspace.lock.
  */
 #pragma once
 #include "mm.h"
@@ -61,8 +62,11 @@ struct vmobj *anon_vmobj_create(uint64 size);
 enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force);
 /* Extends the stack VMA down to cover va if va is in its growth range; the VMA or NULL. */
 struct vma *stack_grow(struct aspace *as, uint64 va);
-/* Writes back dirty pages of a shared object mapping in [start, end). */
-void writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
+/* Writes back the dirty pages of a shared object mapping in [start, end) (writeback.c);
+ * 0, or -1 if the pager failed for some (they stay dirty). */
+int writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
+/* writeback_range, then the pager's sync: what msync does to one VMA. 0 or -1. */
+int sync_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
 struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, int kind);
 /* Unmaps every in [start, end) and drops the frames' references. */
 void unmap_range(struct aspace *as, uint64 start, uint64 end);

@@ -41,25 +41,6 @@ static void drop_deferred(struct deferred *d)
 	}
 }
 
-void writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end)
-{
-	if (!(v->flags & VMA_SHARED) || !v->obj || !v->obj->ops->put_page)
-		return;
-	uint64 size = v->obj->ops->size(v->obj);
-	uint64 va = start;
-	uint64 pa;
-	while (pmap_next_mapped(as->pmap, &va, end, &pa, NULL)) {
-		uint64 off = v->off + (va - v->start);
-		/* Only pages the hardware saw a store to; never past end of file. */
-		if (pmap_test_clear_dirty(as->pmap, va) && off < size) {
-			uint64 len = size - off < PGSIZE ? size - off : PGSIZE;
-			v->obj->ops->put_page(v->obj, off, P2V(pa), len);
-			VM_COUNT(pageout);
-		}
-		va += PGSIZE;
-	}
-}
-
 /* Splits the VMAs straddling start and end. Needs two spare nodes; uses what it needs. */
 static void split_at(struct aspace *as, uint64 addr, struct vma **spare)
 {
@@ -247,11 +228,13 @@ int as_msync(struct aspace *as, uint64 addr, uint64 len)
 	uint64 end = PGROUNDUP(addr + len);
 	acquiresleep(&as->lock);
 	int ok = fully_mapped(as, addr, end);
+	int r = ok ? 0 : -1;
 	for (struct vma *v = vma_first_after(&as->vmas, addr); ok && v && v->start < end;
 	     v = vma_next(v))
-		writeback_range(as, v, MAX(v->start, addr), MIN(v->end, end));
+		if (sync_range(as, v, MAX(v->start, addr), MIN(v->end, end)) < 0)
+			r = -1; /* go on: the other pages are worth saving too */
 	releasesleep(&as->lock);
-	return ok ? 0 : -1;
+	return r;
 }
 
 /* New PTE protection for a resident page under prot: shared COW frames stay read-only. */

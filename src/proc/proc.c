@@ -8,6 +8,7 @@
 #include "proc_internal.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/arch.h"
+#include "arch/riscv/kstack.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
@@ -18,8 +19,6 @@ struct proc proc_table[NPROC];
 struct spinlock wait_lock;
 struct proc *init_proc;
 
-/* Kernel stacks live in the kernel image: 16 KiB each, with the trapframe at the top. */
-static char kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(PGSIZE)));
 static int next_pid = 1;
 static struct spinlock pid_lock;
 
@@ -30,7 +29,8 @@ void proc_init(void)
 	initlock(&tickslock, "ticks");
 	for (int i = 0; i < NPROC; i++) {
 		initlock(&proc_table[i].lock, "proc");
-		proc_table[i].kstack = kstacks[i];
+		/* Each slot's kernel stack, with its trapframe at the top (see kstack.h). */
+		proc_table[i].kstack = kstack_bottom(KSTACK_PROC(i));
 	}
 }
 

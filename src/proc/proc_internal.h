@@ -2,8 +2,6 @@
 #pragma once
 #include "proc.h"
 
-#define KSTACK_SIZE 16384
-
 extern struct proc proc_table[NPROC];
 extern struct spinlock wait_lock;
 extern struct proc *init_proc;

@@ -17,6 +17,7 @@
 #include "lib/printf.h"
 #include "mm/mm.h"
 #include "arch/riscv/sbi.h"
+#include "arch/riscv/arch.h"
 
 #ifndef IDLE_WFI
 #define IDLE_WFI 1
@@ -30,8 +31,7 @@ void scheduler(void)
 		intr_on(); /* take any pending device interrupts and wake-up IPIs */
 		intr_off();
 		if (panicked)
-			for (;;)
-				__asm__ volatile("wfi");
+			hart_halt();
 		/* Announce idleness before scanning, so a wakeup() that we miss in the scan
 		 * sees the flag and sends an IPI, which stops the wfi below. */
 		__atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);

@@ -25,6 +25,7 @@ uint64 sys_msync(void);
 uint64 sys_mprotect(void);
 uint64 sys_vmacount(void);
 uint64 sys_vmstat(void);
+uint64 sys_ktest(void);
 
 static uint64 (*const syscalls[])(void) = {
     [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
@@ -41,7 +42,8 @@ static uint64 (*const syscalls[])(void) = {
     [SYS_halt] = sys_halt,         [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,     [SYS_msync] = sys_msync,
     [SYS_mprotect] = sys_mprotect, [SYS_vmacount] = sys_vmacount,
-    [SYS_vmstat] = sys_vmstat,
+    [SYS_vmstat] = sys_vmstat,     [SYS_fsync] = sys_fsync,
+    [SYS_ktest] = sys_ktest,
 };
 
 void syscall(void)

@@ -18,6 +18,7 @@ int fetchstr(uint64 addr, char *buf, int max);
 /* System calls implemented in sysfile.c (fs) and sysproc.c / sysvm.c. */
 uint64 sys_read(void);
 uint64 sys_write(void);
+uint64 sys_fsync(void);
 uint64 sys_open(void);
 uint64 sys_close(void);
 uint64 sys_dup(void);

@@ -73,6 +73,15 @@ uint64 sys_write(void)
 	return (uint64)(int64)filewrite(f, addr, n);
 }
 
+uint64 sys_fsync(void)
+{
+	struct file *f = argfd(0, NULL);
+
+	if (!f)
+		return (uint64)-1;
+	return (uint64)(int64)filesync(f);
+}
+
 uint64 sys_close(void)
 {
 	int fd;

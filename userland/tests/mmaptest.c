@@ -1027,6 +1027,111 @@ static int t_syscallbuf(void)
 	return 0;
 }
 
+/* ---------- durability: fsync and msync ---------- */
+
+/*
+ * fsync writes back the caller's dirty mapped pages (only those), msync does the same for
+ * a range, whatever its flags, and both return 0. Whether the data survives a power cut
+ * is tools/crash_test.py's business; here, that the right pages went to the file.
+ */
+static int t_fsyncmap(void)
+{
+	const char *f = "mt_fsyncmap";
+	struct vmstat a, b;
+	char *p;
+	int fd;
+
+	check(make_file(f, 4 * PG, 40) == 0);
+	fd = open(f, O_RDWR);
+	check(fd >= 0);
+	p = mmap(0, 4 * PG, RW, MAP_SHARED, fd, 0);
+	check(p != MAP_FAILED);
+	check(diff_at(p, 0, 4 * PG, 40) < 0);
+	a = stats();
+	check(fsync(fd) == 0);
+	b = stats();
+	checkf(b.pageout == a.pageout, "fsync of clean pages wrote %lu", b.pageout - a.pageout);
+	p[0] = 'x';
+	p[2 * PG + 9] = 'y';
+	a = stats();
+	check(fsync(fd) == 0);
+	b = stats();
+	checkf(b.pageout - a.pageout == 2, "2 pages stored to, fsync wrote %lu",
+	       b.pageout - a.pageout);
+	check(fsync(fd) == 0);
+	a = stats();
+	checkf(a.pageout == b.pageout, "fsync wrote clean pages again: %lu", a.pageout - b.pageout);
+	check(read_at(f, 2 * PG + 9, scratch, 1) == 1 && scratch[0] == 'y');
+
+	/* msync: MS_SYNC, and MS_ASYNC (which Pagoda does synchronously too). */
+	p[3 * PG] = 'z';
+	check(msync(p + 3 * PG, PG, MS_SYNC) == 0);
+	p[PG] = 'w';
+	check(msync(p, 4 * PG, MS_ASYNC) == 0);
+	b = stats();
+	checkf(b.pageout - a.pageout == 2, "2 msyncs of one dirty page each wrote %lu",
+	       b.pageout - a.pageout);
+
+	/* After write() alone, fsync returns 0 and the size is right. */
+	check(munmap(p, 4 * PG) == 0);
+	check(skip(fd, 4 * PG) == 0);
+	check(write(fd, "tail", 4) == 4);
+	check(fsync(fd) == 0);
+	close(fd);
+	check(file_size(f) == (long)(4 * PG + 4));
+	check(read_at(f, 0, scratch, 1) == 1 && scratch[0] == 'x');
+	unlink(f);
+	return 0;
+}
+
+/*
+ * Stores through another process's mapping: fsync cannot see that process's dirty bits,
+ * so it writes every page something else maps (mm/writeback.c). The child maps the file,
+ * stores to three pages and waits; the parent, which maps nothing, fsyncs.
+ */
+static int t_fsyncforeign(void)
+{
+	const char *f = "mt_fsyncforeign";
+	int ready[2], done[2], pid, fd, st = 1;
+	struct vmstat a, b;
+	char c;
+
+	check(make_file(f, 6 * PG, 41) == 0);
+	check(pipe(ready) == 0 && pipe(done) == 0);
+	pid = fork();
+	if (pid == 0) {
+		char *p = map_path(f, O_RDWR, 6 * PG, RW, MAP_SHARED, 0);
+		close(ready[0]);
+		close(done[1]);
+		if (p == MAP_FAILED)
+			exit(2);
+		p[0] = 'a';
+		p[PG] = 'b';
+		p[4 * PG] = 'c';
+		write(ready[1], "r", 1);
+		read(done[0], &c, 1); /* until the parent has synced */
+		exit(0);
+	}
+	check(pid > 0);
+	close(ready[1]);
+	close(done[0]);
+	check(read(ready[0], &c, 1) == 1);
+	fd = open(f, O_RDONLY);
+	check(fd >= 0);
+	a = stats();
+	check(fsync(fd) == 0);
+	b = stats();
+	checkf(b.pageout - a.pageout == 3, "another process mapped 3 pages, fsync wrote %lu",
+	       b.pageout - a.pageout);
+	close(fd);
+	close(done[1]);
+	close(ready[0]);
+	check(wait(&st) == pid && st == 0);
+	check(read_at(f, 4 * PG, scratch, 1) == 1 && scratch[0] == 'c');
+	unlink(f);
+	return 0;
+}
+
 /* ---------- MAP_PRIVATE ---------- */
 
 static int t_privcow(void)
@@ -1864,6 +1969,8 @@ static const struct test tests[] = {
     {"exitwb", t_exitwb, 30},
     {"execwb", t_execwb, 30},
     {"munmapfile", t_munmapfile, 30},
+    {"fsyncmap", t_fsyncmap, 30},
+    {"fsyncforeign", t_fsyncforeign, 30},
     {"selfcopy", t_selfcopy, 30},
     {"syscallbuf", t_syscallbuf, 30},
     {"privcow", t_privcow, 30},

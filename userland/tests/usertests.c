@@ -1992,6 +1992,100 @@ static int t_pipenoreader(void)
 
 /* ---------- the cases in the order they run ---------- */
 
+/* ---------- fsync ---------- */
+
+static int t_fsync(void)
+{
+	int fd, fds[2], i;
+	struct stat st;
+
+	/* Descriptors that are out of range, not open, or not a file or directory. */
+	check(fsync(-1) == -1);
+	check(fsync(NOFILE) == -1);
+	check(fsync(1000) == -1);
+	check(fsync(NOFILE - 1) == -1);
+	check(fsync(1) == -1); /* the console, a device */
+	check(pipe(fds) == 0);
+	check(fsync(fds[0]) == -1);
+	check(fsync(fds[1]) == -1);
+	close(fds[0]);
+	close(fds[1]);
+
+	for (i = 0; i < 5000; i++)
+		buf[i] = (char)(i * 13 + 5);
+	fd = open("fsyncf", O_CREATE | O_TRUNC | O_RDWR);
+	check(fd >= 0);
+	check(fsync(fd) == 0); /* nothing written yet */
+	check(write(fd, buf, 5000) == 5000);
+	check(fsync(fd) == 0);
+	check(fsync(fd) == 0); /* nothing new: returns at once */
+	check(fstat(fd, &st) == 0 && st.size == 5000);
+	close(fd);
+	check(fsync(fd) == -1); /* closed */
+
+	/* A read-only descriptor may be synced; so may a directory (its entries). */
+	fd = open("fsyncf", O_RDONLY);
+	check(fd >= 0);
+	check(fsync(fd) == 0);
+	check(read(fd, buf2, 5000) == 5000 && memcmp(buf, buf2, 5000) == 0);
+	close(fd);
+	fd = open(".", O_RDONLY);
+	check(fd >= 0);
+	check(fsync(fd) == 0);
+	close(fd);
+	check(unlink("fsyncf") == 0);
+	return 0;
+}
+
+/*
+ * fsync forces a commit that a steady stream of other operations would otherwise put
+ * off (log.c): with two children creating, writing and removing files as fast as they
+ * can, each fsync must still return, with its own data intact.
+ */
+static int t_fsyncbusy(void)
+{
+	enum { CHURNERS = 3, SYNCS = 30 };
+	int pids[CHURNERS], k, i, fd, st;
+	char name[4] = {'f', 'b', '0', '\0'};
+	struct stat s;
+
+	for (k = 0; k < CHURNERS; k++) {
+		pids[k] = fork();
+		check(pids[k] >= 0);
+		if (pids[k] == 0) {
+			name[2] = (char)('0' + k);
+			for (;;) {
+				fd = open(name, O_CREATE | O_TRUNC | O_WRONLY);
+				if (fd < 0 || write(fd, "churn", 5) != 5)
+					exit(2);
+				close(fd);
+				unlink(name);
+			}
+		}
+	}
+	fd = open("fsyncbusy", O_CREATE | O_TRUNC | O_RDWR);
+	check(fd >= 0);
+	for (i = 0; i < SYNCS; i++) {
+		check(write(fd, "0123456789", 10) == 10);
+		checkf(fsync(fd) == 0, "fsync %d failed", i);
+	}
+	check(fstat(fd, &s) == 0 && s.size == 10 * SYNCS);
+	close(fd);
+	for (k = 0; k < CHURNERS; k++)
+		kill(pids[k]);
+	for (k = 0; k < CHURNERS; k++) {
+		st = 0;
+		check(wait(&st) > 0);
+		checkf(st == -1, "a churner ended with status %d before it was killed", st);
+	}
+	for (k = 0; k < CHURNERS; k++) {
+		name[2] = (char)('0' + k);
+		unlink(name);
+	}
+	check(unlink("fsyncbusy") == 0);
+	return 0;
+}
+
 static const struct test tests[] = {
     {"getpid", t_getpid, 30},
     {"exitwait", t_exitwait, 30},
@@ -2044,6 +2138,8 @@ static const struct test tests[] = {
     {"dirfd", t_dirfd, 30},
     {"dup", t_dup, 30},
     {"fdcheck", t_fdcheck, 30},
+    {"fsync", t_fsync, 30},
+    {"fsyncbusy", t_fsyncbusy, 120},
     {"oom", t_oom, 120},
     {"bigfile", t_bigfile, 420},
 };

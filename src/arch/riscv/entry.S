@@ -7,8 +7,9 @@
  * address (so the next instruction still fetches) and in the direct map, then jump up.
  * Secondary harts, started later through SBI HSM, enter at _secondary_entry.
  */
+#include "kstack.h"
+
 #define KERNBASE_HI 0xFFFFFFC000000000
-#define KSTACK_BOOT 16384
 
 	.section .text.entry
 	.globl _entry
@@ -99,6 +100,12 @@ boot_pagetable:
 
 	.section .bss
 	.balign 16
-	.globl boot_stacks
+	.globl boot_stacks, boot_stacks_end
 boot_stacks:
-	.space KSTACK_BOOT * 8
+	.space 1 << BOOT_STACKS_SHIFT
+boot_stacks_end:
+	.balign 4096
+	.globl panic_stacks, panic_stacks_end
+panic_stacks:
+	.space PANIC_STACKS << PANIC_STACK_SHIFT
+panic_stacks_end:

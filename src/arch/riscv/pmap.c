@@ -2,14 +2,15 @@
  * Sv39 page tables (RISC-V privileged spec, section 4.4) behind the pmap interface.
  *
  * A virtual address splits into three 9-bit indices and a 12-bit offset; each level is one
- * 4 KiB page of 512 PTEs. The kernel's root table is boot_pagetable (entry.S), which maps
- * all of physical memory with gigapages in the upper half. A user pmap gets its own root
- * whose upper half is a copy of the kernel's root entries: those point at gigapage leaves,
- * never at lower tables, so the copy never goes stale.
+ * 4 KiB page of 512 PTEs. The kernel's root table (kmap.c) maps all of physical memory in
+ * the upper half, plus the kernel stacks. A user pmap gets its own root whose upper half
+ * is a copy of the kernel's root entries; those never change after boot (only the tables
+ * below them might), so the copy never goes stale.
  *
  * Page-table pages come from mm's page allocator and belong to the pmap.
  */
 #include "pmap.h"
+#include "pte.h"
 #include "riscv.h"
 #include "memlayout.h"
 #include "lib/printf.h"
@@ -17,32 +18,12 @@
 #include "mm/mm.h"
 #include "lib/abi/param.h"
 
-#define PTE_V    (1UL << 0)
-#define PTE_R    (1UL << 1)
-#define PTE_W    (1UL << 2)
-#define PTE_X    (1UL << 3)
-#define PTE_U    (1UL << 4)
-#define PTE_G    (1UL << 5)
-#define PTE_A    (1UL << 6)
-#define PTE_D    (1UL << 7)
-#define PTE_LEAF (PTE_R | PTE_W | PTE_X)
-
-#define PTE_PA(pte)       (((pte) >> 10) << 12)
-#define PA_PTE(pa)        (((uint64)(pa) >> 12) << 10)
-#define PX(level, va)     (((uint64)(va) >> (12 + 9 * (level))) & 0x1FF)
-#define SATP_SV39         (8UL << 60)
-#define USER_ROOT_ENTRIES 256 /* root entries 0..255 are the user half */
-
-typedef uint64 pte_t;
-
 struct pmap {
 	pte_t *root;
 	uint64 tables; /* page-table pages owned, root included */
 	int batching;  /* inside pmap_batch_begin/end: flush once at the end */
 	int stale;     /* a flush was skipped while batching */
 };
-
-extern pte_t boot_pagetable[];
 
 /* The pmap each hart has loaded in satp (NULL: the kernel's). */
 static struct pmap *hart_pmap[NCPU];
@@ -82,12 +63,6 @@ void pmap_flush_page(struct pmap *pm, uint64 va)
 		sfence_vma_page(va);
 }
 
-void pmap_bootstrap(uint64 ram_end_pa)
-{
-	if (ram_end_pa > (16UL << 30))
-		panic("pmap: RAM above 16 GiB is not in the boot direct map");
-}
-
 void pmap_init_hart(void)
 {
 	pmap_activate(NULL);
@@ -104,7 +79,7 @@ struct pmap *pmap_create(void)
 		return NULL;
 	}
 	pm->tables = 1;
-	memmove(pm->root + USER_ROOT_ENTRIES, boot_pagetable + USER_ROOT_ENTRIES,
+	memmove(pm->root + USER_ROOT_ENTRIES, kernel_root + USER_ROOT_ENTRIES,
 	        USER_ROOT_ENTRIES * sizeof(pte_t));
 	return pm;
 }
@@ -139,7 +114,7 @@ void pmap_destroy(struct pmap *pm)
 
 void pmap_activate(struct pmap *pm)
 {
-	pte_t *root = pm ? pm->root : boot_pagetable;
+	pte_t *root = pm ? pm->root : kernel_root;
 	hart_pmap[r_tp()] = pm;
 	CSR_WRITE(satp, SATP_SV39 | (V2P(root) >> 12));
 	sfence_vma_all();

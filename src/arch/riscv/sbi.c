@@ -35,6 +35,11 @@ long sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque)
 	return sbi_call(SBI_EXT_HSM, 0, hartid, start_pa, opaque).error;
 }
 
+void sbi_hart_stop(void)
+{
+	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0); /* returns only if the hart could not be stopped */
+}
+
 void sbi_send_ipi(uint64 hart_mask)
 {
 	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0);

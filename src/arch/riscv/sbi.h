@@ -6,5 +6,6 @@ void sbi_set_timer(uint64 stime_value);
 /* Starts hart `hartid` at physical address start_pa with a1 = opaque; 0 on success. */
 long sbi_hart_start(uint64 hartid, uint64 start_pa, uint64 opaque);
 /* Raise a supervisor software interrupt on the harts in hart_mask. */
+void sbi_hart_stop(void); /* HSM: stop the calling hart for good */
 void sbi_send_ipi(uint64 hart_mask);
 void sbi_shutdown(void) __attribute__((noreturn));

@@ -10,6 +10,8 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/fdt.h"
 #include "arch/riscv/pmap.h"
+#include "arch/riscv/kstack.h"
+#include "lib/string.h"
 #include "dev/dev.h"
 #include "mm/mm.h"
 #include "proc/proc.h"
@@ -23,6 +25,25 @@ extern char _secondary_entry[];
 #endif
 
 static volatile int boot_done;
+int boot_selftest;
+
+/* Boot arguments (QEMU -append) are words; "selftest" enables the ktest system call. */
+static void parse_bootargs(const char *args)
+{
+	if (!args)
+		return;
+	printf("boot arguments: %s\n", args);
+	for (const char *w = args; *w;) {
+		while (*w == ' ')
+			w++;
+		const char *e = w;
+		while (*e && *e != ' ')
+			e++;
+		if (e - w == 8 && strncmp(w, "selftest", 8) == 0)
+			boot_selftest = 1;
+		w = e;
+	}
+}
 
 static void start_other_harts(uint64 boot_hart)
 {
@@ -44,8 +65,10 @@ void kmain(uint64 hartid, uint64 dtb_pa)
 	printf("\nPagoda kernel booting on hart %lu\n", hartid);
 
 	uint64 ram_base = RAM_BASE_PA, ram_size = (uint64)DEFAULT_RAM_MIB << 20;
-	if (fdt_memory(dtb_pa ? P2V(dtb_pa) : NULL, &ram_base, &ram_size) < 0)
+	const void *dtb = dtb_pa ? P2V(dtb_pa) : NULL;
+	if (fdt_memory(dtb, &ram_base, &ram_size) < 0)
 		printf("no memory node in the device tree; assuming %d MiB\n", DEFAULT_RAM_MIB);
+	parse_bootargs(fdt_bootargs(dtb));
 	uint64 ram_end = ram_base + ram_size;
 	/* Keep the device tree's pages: OpenSBI puts it near the top of RAM, so stop below it. */
 	if (dtb_pa > V2P(kernel_end) && dtb_pa < ram_end)
@@ -69,7 +92,8 @@ void kmain(uint64 hartid, uint64 dtb_pa)
 	mycpu()->started = 1;
 	start_other_harts(hartid);
 	timer_init_hart();
-	scheduler();
+	/* From here on this hart runs on a guarded stack (kstack.h), not its boot stack. */
+	kstack_switch(KSTACK_SCHED(hartid), scheduler);
 }
 
 void kmain_secondary(uint64 hartid)
@@ -85,5 +109,5 @@ void kmain_secondary(uint64 hartid)
 	mycpu()->started = 1;
 	printf("hart %lu starting\n", hartid);
 	timer_init_hart();
-	scheduler();
+	kstack_switch(KSTACK_SCHED(hartid), scheduler);
 }

@@ -8,6 +8,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "proc/proc.h"
+#include "dev/dev.h"
 
 #define TICK_HZ 100
 
@@ -27,6 +28,7 @@ void timer_intr(void)
 		ticks++;
 		wakeup(&ticks);
 		release(&tickslock);
+		virtio_disk_poll();
 	}
 	sbi_set_timer(r_time() + TIMEBASE_HZ / TICK_HZ);
 }

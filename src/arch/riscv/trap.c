@@ -9,6 +9,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/arch.h"
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/kstack.h"
 #include "arch/riscv/sbi.h"
 #include "dev/dev.h"
 #include "mm/mm.h"
@@ -107,6 +108,8 @@ void user_trap(struct trapframe *tf)
 
 	if (CSR_READ(sstatus) & SSTATUS_SPP)
 		panic("user_trap: not from user mode");
+	if (panicked)
+		hart_halt();
 
 	if (scause == EXC_ECALL_U) {
 		if (killed(p))
@@ -154,6 +157,14 @@ void kernel_trap(void)
 	uint64 sstatus = CSR_READ(sstatus);
 	uint64 scause = CSR_READ(scause);
 
+	/* Another hart panicked (its IPI brought us here), or this trap comes from inside
+	 * the panic itself: one line at most, then stop. Never loop, never panic again. */
+	if (panicked) {
+		if (!(scause & SCAUSE_INTR))
+			printf("hart %lu: %s during panic, sepc 0x%lx stval 0x%lx\n", r_tp(),
+			       exception_name(scause), sepc, CSR_READ(stval));
+		hart_halt();
+	}
 	if (!(sstatus & SSTATUS_SPP))
 		panic("kernel_trap: not from supervisor mode");
 	if (intr_get())
@@ -168,14 +179,34 @@ void kernel_trap(void)
 		panic("kernel trap: %s, sepc 0x%lx stval 0x%lx", exception_name(scause), sepc,
 		      CSR_READ(stval));
 	}
-	if (panicked)
-		for (;;)
-			__asm__ volatile("wfi");
 	if (which == 1 && myproc() && myproc()->state == RUNNING)
 		yield();
 	/* yield() may have run other code that trapped: restore what sret needs. */
 	CSR_WRITE(sepc, sepc);
 	CSR_WRITE(sstatus, sstatus);
+}
+
+void kstack_fault(uint64 sp, uint64 sepc)
+{
+	if (panicked) {
+		printf("hart %lu: trap with bad stack pointer 0x%lx during panic\n", r_tp(), sp);
+		hart_halt();
+	}
+	struct proc *p = mycpu()->proc;
+	int slot = kstack_slot_of(sp - 256);
+	char who[48];
+	if (slot >= 0 && slot < NPROC)
+		snprintf(who, sizeof(who), "kernel stack of process slot %d", slot);
+	else if (slot >= 0)
+		snprintf(who, sizeof(who), "scheduler stack of hart %d", slot - NPROC);
+	if (slot >= 0 && (uint64)kstack_bottom(slot) > sp - 256)
+		panic("kernel stack overflow on hart %lu, pid %d (%s): %s [0x%lx, 0x%lx), "
+		      "sp 0x%lx, sepc 0x%lx",
+		      r_tp(), p ? p->pid : 0, p ? p->name : "no process", who,
+		      (uint64)kstack_bottom(slot), (uint64)kstack_bottom(slot) + KSTACK_SIZE, sp,
+		      sepc);
+	panic("bad kernel stack pointer 0x%lx on hart %lu, pid %d (%s), sepc 0x%lx", sp, r_tp(),
+	      p ? p->pid : 0, p ? p->name : "no process", sepc);
 }
 
 void machine_halt(void)

@@ -5,6 +5,8 @@
  * that process's trapframe (at the top of its kernel stack); in the kernel it is zero.
  * The kernel is mapped in every address space, so no page-table switch happens here.
  */
+#include "kstack.h"
+
 #define TF_EPC 248
 #define TF_KTP 256
 
@@ -17,6 +19,30 @@ trap_vector:
 
 	/* From the kernel: put sp back, keep sscratch zero, save a frame on this stack. */
 	csrrw sp, sscratch, sp
+	/*
+	 * First check that the frame we are about to push lands on a kernel stack and not in
+	 * a guard page or somewhere wild: otherwise the push itself faults, and each nested
+	 * trap pushes again, lower, forever. sscratch lends us room for t0 meanwhile.
+	 */
+	csrw sscratch, t0
+	li t0, KSTACK_BASE + 256
+	sub t0, sp, t0
+	srli t0, t0, KSTACK_REGION_SHIFT
+	bnez t0, 1f
+	/* In the stack region: the offset within the slot tells the guard from the stack. */
+	li t0, KSTACK_BASE + 256
+	sub t0, sp, t0
+	slli t0, t0, 64 - KSTACK_SLOT_SHIFT
+	srli t0, t0, 64 - KSTACK_SLOT_SHIFT + KSTACK_GUARD_SHIFT
+	beqz t0, kstack_bad
+	j 2f
+	/* Not in the region: the boot stacks (used until the scheduler starts) are fine too. */
+1:	la t0, boot_stacks + 256
+	sub t0, sp, t0
+	srli t0, t0, BOOT_STACKS_SHIFT
+	bnez t0, kstack_bad
+2:	csrr t0, sscratch
+	csrw sscratch, zero
 	addi sp, sp, -256
 	sd ra, 0(sp)
 	sd s0, 240(sp)
@@ -147,3 +173,32 @@ user_return:
 	ld t6, 240(a0)
 	ld a0, 72(a0)
 	sret
+
+/*
+ * The stack pointer of a kernel trap is unusable (overflow into a guard, or wild). Move to
+ * this hart's panic stack and report; kstack_fault never returns. s0 is left alone so the
+ * backtrace can still walk the frames of the stack that overflowed.
+ */
+kstack_bad:
+	mv a0, sp
+	csrr t0, sscratch
+	csrw sscratch, zero
+	la sp, panic_stacks
+	andi a1, tp, PANIC_STACKS - 1
+	addi a1, a1, 1
+	slli a1, a1, PANIC_STACK_SHIFT
+	add sp, sp, a1
+	csrr a1, sepc
+	call kstack_fault
+3:	wfi
+	j 3b
+
+/* kstack_switch(slot, fn): continue in fn on top of kernel stack slot; never returns. */
+	.globl kstack_switch
+kstack_switch:
+	addi a0, a0, 1
+	slli a0, a0, KSTACK_SLOT_SHIFT
+	li t0, KSTACK_BASE
+	add sp, t0, a0
+	li s0, 0 /* end of backtraces */
+	jr a1

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Kernel self-tests: each deliberate failure ends as designed, and a lost interrupt heals.
+
+Boots Pagoda with the "selftest" boot argument once per case and runs `ktest NAME`, which
+makes the kernel overflow a kernel stack, store into its text, jump into its data, or
+panic with a message that itself faults. For each case the console must show the
+expected panic line (naming the hart, the process and, for an overflow, the stack), the
+"halting all harts" line where one is due, and then nothing more: afterwards QEMU must
+use almost no CPU, which is how a hart that loops in the trap vector would show. One more
+boot without "selftest" checks that ktest is refused and the kernel carries on, and one
+has the disk driver ignore an interrupt: the request it completed must still finish
+(reaped by the timer tick, which says so on the console) and the shell carry on.
+Output is TAP for meson; the console transcript goes to stderr.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402  (QEMU sessions, console conversations, TAP output)
+
+QUIET = 2.0        # seconds of silence that end a case
+CPU_WINDOW = 2.0   # seconds over which QEMU's CPU use is measured after the halt
+CPU_LIMIT = 0.35   # fraction of one host CPU a halted guest may use (a looping hart: ~1.0)
+
+CASES = [
+    ("overflow",
+     r"panic: kernel stack overflow on hart \d+, pid \d+ \(ktest\): kernel stack of "
+     r"process slot \d+ \[0x[0-9a-f]+, 0x[0-9a-f]+\)", True),
+    ("text", r"panic: kernel trap: store page fault, sepc 0x[0-9a-f]+ stval 0x[0-9a-f]+", True),
+    ("data", r"panic: kernel trap: instruction page fault, sepc 0x[0-9a-f]+", True),
+    ("panicfault", r"hart \d+: load page fault during panic, sepc 0x[0-9a-f]+", False),
+    ("panic", r"panic: ktest: deliberate panic", True),
+]
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc (Linux hosts)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def collect(guest, deadline):
+    """Pumps the console until it has been quiet for QUIET seconds (or the deadline)."""
+    last = time.monotonic()
+    count = len(guest.lines)
+    while time.monotonic() < deadline and not guest.eof:
+        guest.pump(min(deadline, time.monotonic() + 0.25))
+        if len(guest.lines) != count or guest.partial:
+            count = len(guest.lines)
+            if guest.partial:
+                guest.partial += ""
+            last = time.monotonic()
+        if time.monotonic() - last >= QUIET:
+            break
+    return guest.lines + ([guest.partial] if guest.partial else [])
+
+
+def boot(session, argv_extra, deadline):
+    start = time.monotonic()
+    guest = harness.Guest(harness.qemu_argv(session.args, session.disk) + argv_extra)
+    session.guests.append(guest)
+    boot_deadline = min(deadline, start + harness.BOOT_TIMEOUT)
+    guest.wait_prompt(0, boot_deadline, "no shell prompt")
+    # A secondary hart may still be starting after the prompt: let every hart be up, so
+    # that a late "hart N starting" line is not taken for output after the halt.
+    started = lambda: sum(1 for l in guest.lines if re.match(r"hart \d+ starting$", l))
+    while started() < session.args.harts - 1 and time.monotonic() < boot_deadline:
+        guest.pump(min(boot_deadline, time.monotonic() + 0.2))
+    return guest
+
+
+def run_case(session, tap, name, want, halts, timeout):
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline)
+    guest.type("ktest %s\n" % name)
+    lines = collect(guest, deadline)
+    hit = [i for i, l in enumerate(lines) if re.search(want, l)]
+    tap.result(bool(hit), "%s: console shows /%s/" % (name, want[:60]))
+    if not hit:
+        for line in lines[-20:]:
+            tap.diag(line)
+    if halts:
+        tail = lines[hit[0]:] if hit else lines
+        halt_at = [i for i, l in enumerate(tail) if l.strip() == "halting all harts"]
+        tap.result(bool(halt_at) and halt_at[0] == len(tail) - 1,
+                   "%s: 'halting all harts' is the last line" % name)
+    else:
+        tap.result(bool(hit) and hit[0] >= len(lines) - 2,
+                   "%s: one line after the first panic line, then nothing" % name)
+    if guest.proc.poll() is None:
+        before = cpu_seconds(guest.proc.pid)
+        time.sleep(CPU_WINDOW)
+        used = (cpu_seconds(guest.proc.pid) - before) / CPU_WINDOW
+        quiet_after = len(guest.lines) == len(lines) or not guest.pump(time.monotonic())
+        tap.result(used < CPU_LIMIT,
+                   "%s: every hart stopped (QEMU used %.0f%% of a CPU)" % (name, 100 * used))
+        tap.result(quiet_after and not guest.take_lines()[len(lines):],
+                   "%s: no output after the halt" % name)
+    else:
+        tap.result(False, "%s: QEMU stayed up, halted" % name)
+    guest.stop()
+
+
+def lost_irq(session, tap, timeout):
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline)
+    # wc reads a whole program from the disk: far more than one interrupt's worth.
+    steps = [("ktest loseirq", harness.check_line("ktest: the next disk interrupt will be ignored"),
+              "loseirq: the driver will drop one interrupt"),
+             ("wc usertests", lambda line: re.match(r"\s*\d+\s+\d+\s+\d+ usertests$", line),
+              "loseirq: a disk read still completes")]
+    ok = harness.run_script(guest, tap, steps, deadline, timeout)
+    reaped = [l for l in guest.lines if "completion reaped by the timer" in l]
+    tap.result(ok and len(reaped) == 1, "loseirq: the timer reaped the lost completion, once")
+    tap.result(guest.halt(), "loseirq: the guest halts normally")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    harness.add_guest_args(ap, 60.0)
+    args = ap.parse_args()
+    tap = harness.Tap()
+    with harness.Session(args, tap, "pagoda-panic-") as session:
+        deadline = time.monotonic() + args.timeout
+        guest = session.boot(deadline)
+        ok = harness.run_script(guest, tap, [("ktest overflow", harness.check_line(
+            "ktest: refused"), "without selftest, ktest is refused and the kernel runs on")],
+            deadline, args.timeout)
+        tap.result(ok and guest.halt(), "without selftest: the guest halts normally")
+        lost_irq(session, tap, args.timeout)
+        for name, want, halts in CASES:
+            run_case(session, tap, name, want, halts, args.timeout)
+        tap.plan()
+        session.ok = tap.failed == 0
+    return 0 if session.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
