@@ -19,6 +19,8 @@ A run that times out is diagnosed: if the console had gone quiet, the guest is r
 hung, and the process list (^P) is collected with the last console lines. --quiet-timeout
 gives up as soon as the console has been silent that long.
 
+--fsck FSCK checks the run's copy of the disk after the guest powered off.
+
 --hog N runs N busy host processes beside QEMU for the whole run, so that the guest's
 vCPU threads lose the host CPU at random moments (what once exposed a lost disk interrupt).
 
@@ -466,6 +468,8 @@ def add_guest_args(ap, timeout):
                     help="run N busy host processes beside QEMU (host load)")
     ap.add_argument("--quiet-timeout", type=float, default=None, metavar="S",
                     help="give up, reporting a hung guest, after S s without console output")
+    ap.add_argument("--fsck", metavar="FSCK",
+                    help="after a clean power-off, check the run's disk copy with this fsck")
 
 
 # A host CPU hog: busy for a random few milliseconds, now and then asleep for a moment, so
@@ -558,6 +562,19 @@ class Session:
         return True
 
 
+def check_disk(fsck, disk, tap):
+    """After a clean power-off the image must be consistent: one more TAP result."""
+    try:
+        r = subprocess.run([fsck, "-q", disk], capture_output=True, text=True, timeout=300)
+        rc, out = r.returncode, (r.stdout + r.stderr).splitlines()
+    except (OSError, subprocess.SubprocessError) as e:
+        rc, out = -1, [str(e)]
+    tap.result(rc == 0, "fsck: the disk is consistent after the run")
+    if rc != 0:
+        for line in out[:60]:
+            tap.diag("  " + line)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -637,6 +654,8 @@ def main():
         if not guest.halt():
             tap.diag("guest did not power off within %g s of halt; QEMU was killed"
                      % HALT_TIMEOUT)
+        elif args.fsck:
+            check_disk(args.fsck, session.disk, tap)
         tap.plan()
         session.ok = ok and tap.failed == 0 and tap.count > 0
     if soak:
