@@ -9,8 +9,9 @@
  * in /st, each doing a random mix drawn from its own seed: file and directory operations on
  * a small set of names shared by everybody (so most collide and many fail: that is fine),
  * pipes to its children, fork/exit/wait/kill/exec, sbrk up and down, private and shared
- * anonymous mappings, MAP_SHARED mappings of two files that every worker maps, mprotect,
- * msync, and fsync if the kernel has it. Where the result is knowable it is checked: a
+ * anonymous mappings, MAP_SHARED mappings of two files that every worker maps, read() and
+ * write() with their buffer in a mapping of another file, mprotect, msync, and fsync if
+ * the kernel has it. Where the result is knowable it is checked: a
  * private page keeps its pattern across fork, a shared one shows the child's stores, a
  * pipe delivers its bytes, files named by everybody hold only bytes that somebody wrote,
  * each worker's slot in the shared files holds what it stored last (and does so on the
@@ -94,7 +95,6 @@ static volatile struct run *run;
 
 static uint64 opt_seed;
 static int opt_secs = 60, opt_procs = 4, opt_round = 15, have_fsync;
-static int opt_mapio; /* -m: read() and write() with their buffers in file mappings */
 
 /* ---- randomness: splitmix64, one state per process ---- */
 
@@ -349,8 +349,8 @@ enum op {
 static const char *opname[NOPS] = {"file", "own-file", "shared-file", "sbrk",   "region",
                                    "cow",  "pipe",     "fork",        "wait",   "kill",
                                    "exec", "map-file", "map-io",      "retire", "stopping"};
-/* How often each operation comes up; map-io only with -m (main sets it). */
-static int weight[NOPS] = {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 0, 0, 0};
+/* How often each operation comes up (retire and stopping are not drawn). */
+static const int weight[NOPS] = {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 5, 0, 0};
 
 /* ---- children ---- */
 
@@ -708,9 +708,10 @@ static void scratch_file(char *dst, int i)
 }
 
 /*
- * -m: read() and write() whose buffer is a fresh MAP_SHARED mapping of the other scratch
- * file, so the copy faults in pages of one file while the other's inode is locked -- and
- * another worker may be doing the same the other way round.
+ * read() and write() whose buffer is a fresh MAP_SHARED mapping of the other scratch file,
+ * so the copy faults in pages of one file while reading or writing the other -- and another
+ * worker may be doing the same the other way round. (Until the file system stopped holding
+ * an inode lock across user copies, this deadlocked within seconds.)
  */
 static void op_mapio(void)
 {
@@ -1816,7 +1817,7 @@ static int setup_round(int nw)
 			return -1;
 	}
 	memset(buf, 0, SF_PAGES * PG);
-	for (int i = 0; i < NSF + (opt_mapio ? 2 : 0); i++) {
+	for (int i = 0; i < NSF + 2; i++) {
 		if (i < NSF)
 			shared_file(path, i);
 		else
@@ -1914,11 +1915,17 @@ static int round_case(void)
 		} else if (phase == STOPPING && now >= give_up) {
 			for (i = 0; i < nw; i++)
 				if (w[i].pid) {
-					printf("# worker %d (pid %d) did not stop within %d s (in "
-					       "op %s); "
-					       "killing it\n",
-					       i, w[i].pid, STOP_S, opname[ctl->w[i].op]);
+					/* No operation takes that long: it is stuck, whether or not
+					 * the kill below frees it (the monitor may not have said so
+					 * yet if it got stuck just before the stop). */
+					uint64 b = ctl->w[i].beat;
+					printf("# worker %d (pid %d) did not stop within %d s: in "
+					       "op %s "
+					       "for %d s; killing it\n",
+					       i, w[i].pid, STOP_S, opname[ctl->w[i].op],
+					       b ? (int)((now - b) / NS) : -1);
 					kill_worker(w, i);
+					bad = 1;
 				}
 			phase = KILLING;
 			give_up = now + KILL_S * NS;
@@ -2022,7 +2029,7 @@ static uint64 parse_u64(const char *s)
 
 static void usage(void)
 {
-	printf("usage: stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [-m] [round-N "
+	printf("usage: stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [round-N "
 	       "...]\n");
 	exit(2);
 }
@@ -2044,10 +2051,7 @@ int main(int argc, char *argv[])
 				cases[++ncases] = argv[i];
 			continue;
 		}
-		if (strcmp(argv[i], "-m") == 0) {
-			opt_mapio = 1;
-			continue;
-		}
+
 		if (i + 1 >= argc || argv[i][2])
 			usage();
 		switch (argv[i][1]) {
@@ -2070,8 +2074,6 @@ int main(int argc, char *argv[])
 	if (opt_procs < 1 || opt_procs > MAXW || opt_round < 1 || opt_secs < 1)
 		usage();
 	printf("stress: seed %lu\n", opt_seed);
-	if (opt_mapio)
-		weight[OP_MAPIO] = 6;
 
 	run = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (run == MAP_FAILED) {
