@@ -63,7 +63,7 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 struct vma *stack_grow(struct aspace *as, uint64 va);
 /* Writes back dirty pages of a shared object mapping in [start, end). */
 void writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
-struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, int kind);
+struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, enum vma_kind kind);
 /* Unmaps every in [start, end) and drops the frames' references. */
 void unmap_range(struct aspace *as, uint64 start, uint64 end);
 
