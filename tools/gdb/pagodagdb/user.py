@@ -112,7 +112,8 @@ def function_address(prog, func):
     sym = objfile and (objfile.lookup_global_symbol(func) or
                        objfile.lookup_static_symbol(func))
     if sym is None or not sym.is_function:
-        raise kmem.Error("%s has no function %s" % (prog, func))
+        raise kmem.Error("%s has no function %s (or the compiler inlined it everywhere; "
+                         "a -Ddebug_kernel=true build keeps every function)" % (prog, func))
     entry = kmem.addr(sym.value().address)
     block = gdb.block_for_pc(entry)
     while block and block.function is None:
@@ -131,13 +132,18 @@ class UserBreakpoint(gdb.Breakpoint):
     def __init__(self, prog, func, address):
         super().__init__("*0x%x" % address)
         self.prog, self.func = prog, func
+        self.skipped = 0  # times another program ran through the address
 
     def stop(self):
         try:
-            return current_program() == self.prog[:NAME_MAX]
+            here = current_program()
         except kmem.Error as e:
             print("pagoda ubreak: cannot tell which process this is (%s): stopping" % e)
             return True
+        if here != self.prog[:NAME_MAX]:
+            self.skipped += 1
+            return False
+        return True
 
 
 def _on_stop(event):
@@ -185,9 +191,9 @@ PROG's symbols are loaded again if another program's were loaded meanwhile."""
         load(prog)
         address, sym = function_address(prog, func)
         bp = UserBreakpoint(prog, func, address)
-        print("pagoda: breakpoint %d at %s's %s (0x%x, %s:%d), stops only in processes "
-              "named %s" % (bp.number, prog, func, address, sym.symtab.filename, sym.line,
-                            prog[:NAME_MAX]))
+        print("pagoda: breakpoint %d at %s's %s (0x%x, %s:%d) stops only in processes "
+              "named %s" % (bp.number, prog, func, address, sym.symtab.filename,
+                            gdb.find_pc_line(address).line, prog[:NAME_MAX]))
 
 
 def register_parameters():
