@@ -296,6 +296,21 @@ def main():
 
     stopped = tap.check("pagoda ubreak sh main: init runs through, sh stops", ubreak_only_in_sh)
 
+    def frames_after_ubreak():
+        # The condition reads kernel memory in physical mode; gdb must not keep anything
+        # it read meanwhile, or the stack it unwinds and the arguments it shows are wrong.
+        run("pagoda ubreak sh gets")
+        run("continue")  # sh goes on from main to its prompt and reads a line
+        frame = gdb.selected_frame()
+        assert frame.name() == "gets", "stopped in %s" % frame.name()
+        assert frame.older() and frame.older().name() == "main", "bt:\n" + run("bt")
+        size = int(gdb.parse_and_eval("sizeof(line)"))
+        assert int(frame.read_var("max")) == size, "gets(max=%s), sh passes %d" % (
+            frame.read_var("max"), size)
+        assert kmem.addr(frame.read_var("buf")) == kmem.addr(
+            gdb.parse_and_eval("&line")), "gets(buf=%s)" % frame.read_var("buf")
+        return True
+
     def user_mode_views():
         assert kmem.register("priv") == 0, "not in user mode: priv %s" % kmem.register("priv")
         frame = gdb.selected_frame()
@@ -317,6 +332,8 @@ def main():
 
     if stopped:
         tap.check("in user mode: vmas, pte of $pc and $sp, pcache, bt in sh", user_mode_views)
+        tap.check("pagoda ubreak sh gets: bt and the arguments are gdb's usual ones",
+                  frames_after_ubreak)
     tap.done()
 
 

@@ -31,8 +31,10 @@ class Error(gdb.GdbError):
     """A one-line message for the user; gdb prints it without a Python traceback."""
 
 
-_depth = 0       # nesting of kernel_view() blocks
+_depth = 0         # nesting of kernel_view() blocks
 _physical = False  # the stub reads physical addresses now
+_registers = {}    # the registers commands use, read before switching to physical
+REGISTERS = ("pc", "sp", "tp", "sscratch", "priv")
 
 
 def _stub_mode(on):
@@ -54,9 +56,12 @@ def kernel_view():
     Evaluate gdb expressions (a local variable, $sp) before entering: inside, gdb's own
     reads of the stack or of globals would be taken as physical addresses.
     """
-    global _depth, _physical
+    global _depth, _physical, _registers
     check_attached()
     if _depth == 0:
+        # Read every register now: gdb may read stack memory to build the frame a register
+        # belongs to, and in physical mode it would read (and cache) the wrong bytes.
+        _registers = {r: _read_register(r) for r in REGISTERS}
         try:
             _physical = _stub_mode(True)
         except gdb.error:
@@ -69,6 +74,7 @@ def kernel_view():
         if _depth == 0 and _physical:
             _physical = False
             _stub_mode(False)
+            gdb.execute("maint flush dcache", to_string=True)  # nothing read here stays
 
 
 def _read_phys(pa, n):
@@ -186,6 +192,12 @@ def symbol_type(name, file_suffix=None):
 
 def register(name):
     """A register of the selected hart, as an unsigned int (None if the stub has none)."""
+    if _depth > 0:
+        return _registers[name]
+    return _read_register(name)
+
+
+def _read_register(name):
     try:
         return addr(gdb.newest_frame().read_register(name))
     except (gdb.error, ValueError):
