@@ -2,9 +2,10 @@
 """The gdb test: boots Pagoda halted under QEMU and drives gdb-multiarch through the pagoda
 commands (tools/gdb/check_commands.py runs inside gdb and writes the TAP lines).
 
-This side owns what gdb cannot: a free port, a copy of the disk, a time limit, and
-killing QEMU and gdb whatever happens. gdb's own output goes to standard error (the test
-log); standard output is TAP only.
+This side owns what gdb cannot: a free port, a copy of the disk, the console (a pair of
+FIFOs: the checks type a command into CONSOLE.in, and what the guest prints is copied to
+the log from CONSOLE.out), a time limit, and killing QEMU and gdb whatever happens. gdb's
+own output goes to standard error (the test log); standard output is TAP only.
 """
 
 import argparse
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -29,12 +31,14 @@ def free_port():
 
 
 def start_qemu(args, disk, console):
+    """console: the FIFOs' prefix (QEMU's pipe character device opens PREFIX.in/.out)."""
     """QEMU halted at its first instruction, listening for gdb; (process, port)."""
     for _ in range(5):
         port = free_port()  # another process may take it before QEMU does: then retry
         cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "default",
                "-m", "%dM" % args.mem, "-smp", str(args.harts), "-display", "none",
-               "-monitor", "none", "-serial", "file:" + console,
+               "-monitor", "none", "-chardev", "pipe,id=con,path=" + console,
+               "-serial", "chardev:con",
                "-global", "virtio-mmio.force-legacy=false", "-kernel", args.kernel,
                "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
                "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
@@ -50,6 +54,16 @@ def start_qemu(args, disk, console):
                 time.sleep(0.1)
         stop(qemu)
     bail("QEMU never listened for gdb")
+
+
+def drain(path, into):
+    """Keeps reading the guest's console, so that QEMU never blocks on a full pipe."""
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            data = f.read(4096)
+            if not data:
+                return
+            into.append(data)
 
 
 def stop(proc):
@@ -84,12 +98,16 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pagoda-gdb-") as tmp:
         disk = os.path.join(tmp, "fs.img")
         shutil.copyfile(args.disk, disk)
-        console = os.path.join(tmp, "console.txt")
+        console = os.path.join(tmp, "console")
+        os.mkfifo(console + ".in")
+        os.mkfifo(console + ".out")
+        transcript = []
         tap_file = os.path.join(tmp, "tap.txt")
         qemu, port = start_qemu(args, disk, console)
+        threading.Thread(target=drain, args=(console + ".out", transcript), daemon=True).start()
         timed_out = False
         try:
-            env = dict(os.environ, PAGODA_TAP=tap_file)
+            env = dict(os.environ, PAGODA_TAP=tap_file, PAGODA_CONSOLE=console + ".in")
             cmd = [gdb, "-batch", "-nx", "-x", args.script,
                    "-ex", "set pagination off", "-ex", "target remote localhost:%d" % port,
                    "-x", args.check, args.elf]
@@ -105,8 +123,9 @@ def main():
                 gdbp.wait()
         finally:
             stop(qemu)
-        with open(console, errors="replace") as f:
-            sys.stderr.write("---- guest console ----\n" + f.read() + "\n")
+        # Prefixed, so that the guest's own "ok N" lines are not taken for this test's.
+        text = b"".join(transcript).decode(errors="replace")
+        sys.stderr.write("".join("console| %s\n" % line for line in text.splitlines()))
         lines = open(tap_file).read().splitlines() if os.path.exists(tap_file) else []
 
     for line in lines:

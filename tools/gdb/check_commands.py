@@ -330,10 +330,43 @@ def main():
         objs = re.findall(r"^obj ", run("pagoda pcache"), re.M)
         assert len(objs) >= 2, "%d objects cached, want init's and sh's" % len(objs)
 
+    def dirty_until_msync():
+        # sh is reading a line: run mmaptest, whose first msync follows stores into a
+        # MAP_SHARED file mapping (t_eofzero). At as_msync those pages must show dirty,
+        # with D in their PTEs; once it has written them back, clean.
+        run("delete")
+        with open(os.environ["PAGODA_CONSOLE"], "w") as con:
+            con.write("mmaptest\n")
+        run("break as_msync")
+        run("continue")
+        assert gdb.selected_frame().name() == "as_msync", gdb.selected_frame().name()
+        addr = kmem.addr(gdb.parse_and_eval("addr"))
+        pid = [r["pid"] for r in ps() if r["current"]][0]
+        region = [r for r in vmas()["rows"] if r["start"] <= addr < r["end"]]
+        assert region and region[0]["sharing"] == "shared", "msync of %r" % region
+        obj = re.match(r"obj (0x[0-9a-f]+)", region[0]["backing"]).group(1)
+
+        def dirty_pages():
+            body = run("pagoda pcache").split("obj " + obj, 1)[1].split("\nobj ", 1)[0]
+            return [int(m.group(1), 16) for m in re.finditer(
+                r"offset 0x([0-9a-f]+)  pa 0x[0-9a-f]+  refs \d+\s+dirty\s+mapped by .*\b%d\(D\)"
+                % pid, body)]
+
+        dirty = dirty_pages()
+        assert dirty, "no dirty page at mmaptest's first msync (has t_eofzero moved?)"
+        base = region[0]["start"] - int(region[0]["backing"].rsplit("+0x", 1)[1], 16)
+        for off in dirty:
+            levels, _ = pte("0x%x" % (base + off))
+            assert "D" in levels[-1]["flags"], "dirty page 0x%x has no D bit" % off
+        run("finish")
+        assert not dirty_pages(), "still dirty after msync wrote them back"
+
     if stopped:
         tap.check("in user mode: vmas, pte of $pc and $sp, pcache, bt in sh", user_mode_views)
         tap.check("pagoda ubreak sh gets: bt and the arguments are gdb's usual ones",
                   frames_after_ubreak)
+        tap.check("pagoda pcache: shared pages stored into are dirty until msync",
+                  dirty_until_msync)
     tap.done()
 
 

@@ -74,7 +74,6 @@ def kernel_view():
         if _depth == 0 and _physical:
             _physical = False
             _stub_mode(False)
-            gdb.execute("maint flush dcache", to_string=True)  # nothing read here stays
 
 
 def _read_phys(pa, n):
