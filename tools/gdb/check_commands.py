@@ -217,10 +217,15 @@ def main():
         assert "is not a pid" in msg, msg
         msg = error_of("pagoda pte 0x8000000000000000")
         assert "not an Sv39 address" in msg, msg
+        msg = error_of("pagoda user nosuchprogram")
+        assert "no user program 'nosuchprogram'" in msg and " sh " in msg, msg
+        msg = error_of("pagoda ubreak sh nosuchfunction")
+        assert "sh has no function nosuchfunction" in msg, msg
 
-    tap.check("bad pids and addresses end in one-line errors", bad_pids)
+    tap.check("bad pids, addresses, programs and functions end in one-line errors", bad_pids)
 
     def pte_after_fault():
+        run("delete")  # another hart could hit it before this one returns
         run("finish")  # vm_fault returns: the page is mapped now
         page = fault["va"] & ~0xFFF
         levels, pa = pte("0x%x" % fault["va"])
@@ -309,6 +314,14 @@ def main():
             frame.read_var("max"), size)
         assert kmem.addr(frame.read_var("buf")) == kmem.addr(
             gdb.parse_and_eval("&line")), "gets(buf=%s)" % frame.read_var("buf")
+        # An array names its address, as in C.
+        line = kmem.addr(gdb.parse_and_eval("&line"))
+        assert "va 0x%x," % line in run("pagoda pte line"), "pagoda pte line"
+        # FILE:LINE locations: the caller's line must come back as an address on it.
+        caller = frame.older().find_sal()
+        where = "%s:%d" % (os.path.basename(caller.symtab.filename), caller.line)
+        at = user.location_address("sh", where)
+        assert gdb.find_pc_line(at).line == caller.line, "%s is at 0x%x" % (where, at)
         return True
 
     def user_mode_views():

@@ -45,7 +45,10 @@ def evaluate(text, what):
 
     Call it before entering kmem.kernel_view(): gdb reads the variable's memory itself."""
     try:
-        return kmem.addr(gdb.parse_and_eval(text))
+        v = gdb.parse_and_eval(text)
+        if v.type.strip_typedefs().code == gdb.TYPE_CODE_ARRAY and v.address is not None:
+            v = v.address  # an array names its first byte, as in C
+        return kmem.addr(v)
     except gdb.error as e:
         raise kmem.Error("'%s' is not %s (%s)" % (text, what, e)) from None
 

@@ -9,6 +9,7 @@ address breakpoint whose condition is the name of the process on the hart that h
 """
 
 import os
+import re
 
 import gdb
 
@@ -126,8 +127,25 @@ def function_address(prog, func):
     return after if after is not None else entry, sym
 
 
+def location_address(prog, where):
+    """The address of where in prog: a function name (after its prologue) or a source
+    line, FILE:LINE, as gdb's break takes it."""
+    if re.fullmatch(r"[A-Za-z_]\w*", where):
+        return function_address(prog, where)[0]
+    objfile = _objfile(program_path(prog))
+    try:
+        sals = gdb.decode_line(where)[1] or []
+    except gdb.error as e:
+        raise kmem.Error("no line %s in %s (%s)" % (where, prog, e)) from None
+    pcs = sorted({s.pc for s in sals if s.symtab and s.symtab.objfile == objfile})
+    if len(pcs) != 1:
+        raise kmem.Error("%s is %s in %s" % (where, "not a line with code" if not pcs else
+                                             "%d places" % len(pcs), prog))
+    return pcs[0]
+
+
 class UserBreakpoint(gdb.Breakpoint):
-    """A breakpoint in one program's function that stops only in that program."""
+    """A breakpoint at an address of one program that stops only in that program."""
 
     def __init__(self, prog, func, address):
         super().__init__("*0x%x" % address)
@@ -175,25 +193,28 @@ symbols are loaded at a time (they all link at 0x10000); loading one unloads the
 
 
 class Ubreak(command.Subcommand):
-    """Break in a user program's function, only when that program is the one running.
+    """Break in a user program, only when that program is the one running.
 
-Usage: pagoda ubreak PROG FUNC
-Loads PROG's symbols, sets a breakpoint at FUNC (after its prologue) and gives it a
-condition: the process on the hart that reaches it must be named PROG. When it stops,
-PROG's symbols are loaded again if another program's were loaded meanwhile."""
+Usage: pagoda ubreak PROG FUNC|FILE:LINE
+Loads PROG's symbols, sets a breakpoint at FUNC (after its prologue, like break) or at
+the line, and gives it a condition: the process on the hart that reaches it must be
+named PROG. When it stops, PROG's symbols are loaded again if another program's were
+loaded meanwhile."""
 
     name = "ubreak"
-    usage = "pagoda ubreak PROG FUNC"
+    usage = "pagoda ubreak PROG FUNC|FILE:LINE"
 
     def run(self, argv):
         self.want(argv, 2, 2)
-        prog, func = argv
+        prog, where = argv
         load(prog)
-        address, sym = function_address(prog, func)
-        bp = UserBreakpoint(prog, func, address)
+        address = location_address(prog, where)
+        bp = UserBreakpoint(prog, where, address)
+        sal = gdb.find_pc_line(address)
         print("pagoda: breakpoint %d at %s's %s (0x%x, %s:%d) stops only in processes "
-              "named %s" % (bp.number, prog, func, address, sym.symtab.filename,
-                            gdb.find_pc_line(address).line, prog[:NAME_MAX]))
+              "named %s" % (bp.number, prog, where, address,
+                            sal.symtab.filename if sal.symtab else "?", sal.line,
+                            prog[:NAME_MAX]))
 
 
 def register_parameters():
