@@ -285,6 +285,8 @@ def main():
         # A breakpoint for sh placed where init runs (init's main): a plain breakpoint
         # would stop there in init; this one must let init through.
         trap = user.UserBreakpoint("sh", "(init's main)", init_main)
+        # With init's symbols loaded, a stop in sh must bring sh's back (checked below).
+        run("pagoda user init")
         for _ in range(10):
             run("continue")
             names = [r["name"] for r in ps() if r["current"]]

@@ -34,7 +34,7 @@ class Error(gdb.GdbError):
 _depth = 0         # nesting of kernel_view() blocks
 _physical = False  # the stub reads physical addresses now
 _registers = {}    # the registers commands use, read before switching to physical
-REGISTERS = ("pc", "sp", "tp", "sscratch", "priv")
+REGISTERS = ("pc", "tp", "sscratch", "priv")
 
 
 def _stub_mode(on):

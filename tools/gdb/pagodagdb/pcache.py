@@ -77,9 +77,11 @@ def mappings(objs, page_pa):
 
 
 class Pcache(command.Subcommand):
-    """Show the page cache: per object, which page offsets are cached, their frames and
-reference counts, which processes map them, and which are dirty (a shared mapping's PTE
-has D set, so msync or munmap will write the page back).
+    """Show the page cache: per object, which page offsets are cached and dirty.
+
+Each cached page shows its frame, its reference count, the processes that map it, and
+whether it is dirty: a shared mapping's PTE has D set, so msync or munmap will write the
+page back.
 
 Usage: pagoda pcache"""
 

@@ -77,8 +77,7 @@ def backing(v):
 
 
 class Vmas(command.Subcommand):
-    """List the VMAs of a process: start, end, prot, shared/private, kind, backing object
-and offset.
+    """List the VMAs of a process: range, prot, sharing, kind, backing object and offset.
 
 Usage: pagoda vmas [PID]
 Without PID: the process on the selected hart."""
