@@ -103,7 +103,8 @@ def current_program():
 
 
 def _objfile(path):
-    return next((o for o in gdb.objfiles() if o.filename == os.path.abspath(path)), None)
+    real = os.path.realpath(path)
+    return next((o for o in gdb.objfiles() if os.path.realpath(o.filename) == real), None)
 
 
 def function_address(prog, func):
@@ -147,9 +148,9 @@ def location_address(prog, where):
 class UserBreakpoint(gdb.Breakpoint):
     """A breakpoint at an address of one program that stops only in that program."""
 
-    def __init__(self, prog, func, address):
+    def __init__(self, prog, where, address):
         super().__init__("*0x%x" % address)
-        self.prog, self.func = prog, func
+        self.prog, self.where = prog, where
         self.skipped = 0  # times another program ran through the address
 
     def stop(self):
