@@ -66,7 +66,7 @@ void as_activate(struct aspace *as)
 	pmap_activate(as ? as->pmap : NULL);
 }
 
-struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, int kind)
+struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, enum vma_kind kind)
 {
 	struct vma *v = kmalloc(sizeof(*v));
 	if (!v)

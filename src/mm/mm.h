@@ -10,6 +10,7 @@
 #include "arch/riscv/memlayout.h" /* USER_TOP, P2V/V2P */
 #include "lib/abi/mman.h"
 #include "lib/abi/vmstat.h"
+#include "vma_kind.h" /* enum vma_kind: text, data, heap, stack, guard, mmap */
 
 #define PGSIZE         4096
 #define PGSHIFT        12
@@ -34,9 +35,6 @@ struct aspace *as_create(void);                /* empty user address space, or N
 void as_destroy(struct aspace *as);            /* unmaps everything and frees it all */
 struct aspace *as_fork(struct aspace *parent); /* a copy for a child, or NULL */
 void as_activate(struct aspace *as);           /* switch this hart to as (NULL: kernel only) */
-
-/* Region kinds, for messages and policy (e.g. the stack guard). */
-enum vma_kind { VMA_ANON, VMA_TEXT, VMA_DATA, VMA_HEAP, VMA_STACK, VMA_GUARD, VMA_MMAP };
 
 /* Map [start, start+len) as zero-fill-on-demand anonymous private memory. 0 or -1. */
 int as_map_anon(struct aspace *as, uint64 start, uint64 len, int prot, enum vma_kind kind);

@@ -67,7 +67,7 @@ struct vma *stack_grow(struct aspace *as, uint64 va);
 int writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
 /* writeback_range, then the pager's sync: what msync does to one VMA. 0 or -1. */
 int sync_range(struct aspace *as, struct vma *v, uint64 start, uint64 end);
-struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, int kind);
+struct vma *vma_new(uint64 start, uint64 end, int prot, int flags, enum vma_kind kind);
 /* Unmaps every in [start, end) and drops the frames' references. */
 void unmap_range(struct aspace *as, uint64 start, uint64 end);
 

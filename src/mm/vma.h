@@ -14,6 +14,7 @@ typedef uint64_t uint64;
 #else
 #include "lib/types.h"
 #endif
+#include "vma_kind.h"
 
 struct vmobj;
 
@@ -22,12 +23,12 @@ struct vmobj;
 #define VMA_NOWRITE 0x2 /* shared mapping of a file not open for writing: never writable */
 
 struct vma {
-	uint64 start, end; /* [start, end), both page-aligned, start < end */
-	int prot;          /* PROT_READ | PROT_WRITE | PROT_EXEC */
-	int flags;         /* VMA_SHARED or VMA_PRIVATE, maybe VMA_NOWRITE */
-	int kind;          /* enum vma_kind, for messages and policy */
-	struct vmobj *obj; /* backing object, or NULL for anonymous zero-fill memory */
-	uint64 off;        /* byte offset in obj that corresponds to start */
+	uint64 start, end;  /* [start, end), both page-aligned, start < end */
+	int prot;           /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int flags;          /* VMA_SHARED or VMA_PRIVATE, maybe VMA_NOWRITE */
+	enum vma_kind kind; /* for messages and policy */
+	struct vmobj *obj;  /* backing object, or NULL for anonymous zero-fill memory */
+	uint64 off;         /* byte offset in obj that corresponds to start */
 
 	/* AVL linkage, private to vma.c */
 	struct vma *left, *right, *parent;

@@ -36,7 +36,7 @@ static int map_segment(struct aspace *as, struct vmobj *obj, struct proghdr *ph,
 	uint64 mem_end = PGROUNDUP(ph->vaddr + ph->memsz);
 	uint64 file_top = PGROUNDUP(file_end);
 	int prot = flags_to_prot(ph->flags);
-	int kind = (ph->flags & PF_X) ? VMA_TEXT : VMA_DATA;
+	enum vma_kind kind = (ph->flags & PF_X) ? VMA_TEXT : VMA_DATA;
 
 	if (ph->filesz > 0) {
 		if (as_map_object(as, start, file_top - start, prot, obj,
