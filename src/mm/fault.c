@@ -14,6 +14,10 @@
  *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
  *        object, MAP_PRIVATE, write                    -> a private copy of it
  *   5. map     pmap_enter with the VMA's permissions (minus write for shared COW pages)
+ *   6. done    fault_done: count the outcome, and record it if the space is traced
+ *
+ * Each stage that resolves a fault names how in as->outcome (a VT_* of abi/vmtrace.h: the
+ * words vmtrace prints); a failure's outcome follows from its fault_result.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"
@@ -55,15 +59,18 @@ static enum fault_result cow_fault(struct aspace *as, struct vma *v, uint64 va, 
 {
 	if (v->flags & VMA_SHARED) {
 		/* Shared pages are never copied; the PTE was just more restrictive. */
+		as->outcome = VT_WRITE_ENABLE;
 		pmap_protect(as->pmap, va, v->prot);
 		return FAULT_OK;
 	}
 	struct page *pg = pa_to_page(pa);
 	if (!pg->obj && page_refcount(pa) == 1) {
 		/* The last owner of an anonymous page: take it back, no copy needed. */
+		as->outcome = VT_COW_REUSE;
 		pmap_protect(as->pmap, va, v->prot);
 		return FAULT_OK;
 	}
+	as->outcome = VT_COW_COPY;
 	return map_copy(as, v, va, pa);
 }
 
@@ -78,6 +85,7 @@ static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
 		return FAULT_OOM;
 	}
 	VM_COUNT(zero_fills);
+	as->outcome = VT_ZERO_FILL;
 	return FAULT_OK;
 }
 
@@ -85,11 +93,16 @@ static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
 static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va, int write)
 {
 	uint64 pa;
-	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa);
+	int disk;
+	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa, &disk);
 	if (r != FAULT_OK)
 		return r;
-	if (!(v->flags & VMA_SHARED) && write)
+	as->outcome = disk ? VT_DISK_READ : VT_CACHE_HIT;
+	as->fault_disk = disk;
+	if (!(v->flags & VMA_SHARED) && write) {
+		as->outcome = VT_FILE_COPY;
 		return map_copy(as, v, va, pa);
+	}
 	int prot = (v->flags & VMA_SHARED) ? v->prot : (v->prot & ~PROT_WRITE);
 	if (pmap_enter(as->pmap, va, pa, prot) < 0) {
 		page_unref(pa);
@@ -98,7 +111,7 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
 }
 
-enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
+static enum fault_result dispatch(struct aspace *as, uint64 va, enum fault_access access, int force)
 {
 	VM_COUNT(faults);
 	if (va >= USER_TOP)
@@ -123,6 +136,7 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 		if (access == FAULT_WRITE && !(prot & PMAP_W))
 			return cow_fault(as, v, va, pa);
 		/* Spurious: this hart's TLB may still hold the old, invalid entry. */
+		as->outcome = VT_SPURIOUS;
 		pmap_flush_page(as->pmap, va);
 		return FAULT_OK;
 	}
@@ -131,6 +145,13 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 	if (!v->obj)
 		return zero_fill(as, v, va);
 	return object_fill(as, v, va, access == FAULT_WRITE);
+}
+
+enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
+{
+	enum fault_result r = dispatch(as, va, access, force);
+	fault_done(as, PGROUNDDOWN(va), access, r); /* 6 */
+	return r;
 }
 
 enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access access)
