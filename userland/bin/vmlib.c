@@ -247,9 +247,67 @@ void print_summary(const int counts[VT_NOUTCOMES])
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		if (i != VT_EXIT)
 			faults += counts[i];
-	printf("%d faults:", faults);
+	printf("%d fault%s:", faults, faults == 1 ? "" : "s");
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		if (i != VT_EXIT && counts[i])
 			printf(" %s %d,", outcome_name(i), counts[i]);
 	printf("\n");
+}
+
+static int no_pause;
+static int step_no;
+
+void demo_args(int argc, char *argv[])
+{
+	no_pause = argc > 1 && strcmp(argv[1], "-n") == 0;
+}
+
+void step(const char *text)
+{
+	printf("\n%d. %s\n", ++step_no, text);
+	if (no_pause)
+		return;
+	char line[16];
+	printf("   [Enter] ");
+	gets(line, sizeof(line));
+}
+
+void trace_mark(unsigned long *from)
+{
+	int counts[VT_NOUTCOMES];
+	*from = 1;
+	follow_trace(-1, from, counts, 1, 0);
+}
+
+void trace_show(int session, unsigned long *from)
+{
+	int counts[VT_NOUTCOMES] = {0};
+	follow_trace(session, from, counts, 0, 0);
+	print_summary(counts);
+}
+
+static char *num_arg(char *buf, unsigned long v, int hex)
+{
+	char tmp[24];
+	int i = 0, j = 0;
+	do {
+		int d = (int)(v % (hex ? 16 : 10));
+		tmp[i++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+		v /= hex ? 16 : 10;
+	} while (v);
+	if (hex) {
+		buf[j++] = '0';
+		buf[j++] = 'x';
+	}
+	while (i > 0)
+		buf[j++] = tmp[--i];
+	buf[j] = 0;
+	return buf;
+}
+
+int run_vmprint(int pid, unsigned long va)
+{
+	char p[24], v[24];
+	char *argv[] = {"vmprint", num_arg(p, (unsigned long)pid, 0), num_arg(v, va, 1), "4096", 0};
+	return run(argv);
 }

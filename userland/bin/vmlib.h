@@ -43,3 +43,14 @@ int follow_trace(int session, unsigned long *from, int counts[VT_NOUTCOMES], int
                  int until_exit);
 /* "zero fill 3, cow copy 1" for the non-zero counts. */
 void print_summary(const int counts[VT_NOUTCOMES]);
+
+/* Demos: demo_args() reads -n (no pauses); step() prints one numbered idea and, unless
+ * -n, waits for Enter before the demo shows it. */
+void demo_args(int argc, char *argv[]);
+void step(const char *text);
+/* Sets *from past every record now in the ring, so a demo's trace shows only what follows. */
+void trace_mark(unsigned long *from);
+/* Prints (and counts) the records of session since *from, then the summary line. */
+void trace_show(int session, unsigned long *from);
+/* Runs "vmprint PID VA 4096": the one page's entry and the tables above it. */
+int run_vmprint(int pid, unsigned long va);
