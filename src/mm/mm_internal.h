@@ -4,7 +4,8 @@
  * Lock order inside mm (outermost first): aspace.lock (a sleep lock: faults may wait for
  * disk) -> pager (fs: log, inode and buffer locks) -> cache_lock -> kmalloc_lock ->
  * page_lock (spin locks, leaves). The no-fault copies (uaccess.c) take aspace.lock inside
- * fs locks; that is safe only because a process alone ever takes its own aspace.lock.
+ * fs locks; that is safe only because a process alone takes its own aspace.lock, apart
+ * from inspectors (inspect.c), which take nothing else while they hold another's.
  */
 #pragma once
 #include "mm.h"
