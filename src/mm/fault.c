@@ -6,18 +6,21 @@
  *   1. find    the VMA covering the address            none      -> FAULT_NOMAP
  *   2. check   the access against the VMA's prot       refused   -> FAULT_ACCESS
  *   3. resident page already mapped?
- *        a store to a read-only private page           -> cow_fault (copy, or reuse)
- *        anything else                                 -> nothing to do (a race)
+ *        a store to a read-only private page           -> cow_fault: copy   [cow copy]
+ *                                                         or reuse         [cow reuse]
+ *        a store to a read-only shared page            -> write access     [write ok]
+ *        anything else                                 -> nothing to do    [spurious]
  *   4. fill    the page from where the VMA says it comes from:
- *        anonymous private                             -> zero_fill
+ *        anonymous private                             -> zero_fill        [zero fill]
  *        object, MAP_SHARED                            -> the object's cached page
  *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
- *        object, MAP_PRIVATE, write                    -> a private copy of it
+ *                                                 [cache hit, or disk read by the pager]
+ *        object, MAP_PRIVATE, write                    -> a private copy   [file copy]
  *   5. map     pmap_enter with the VMA's permissions (minus write for shared COW pages)
  *   6. done    fault_done: count the outcome, and record it if the space is traced
  *
- * Each stage that resolves a fault names how in as->outcome (a VT_* of abi/vmtrace.h: the
- * words vmtrace prints); a failure's outcome follows from its fault_result.
+ * [names]: the outcome each stage stores in as->outcome (VT_* of abi/vmtrace.h), as
+ * vmstat and vmtrace print it; a failure's outcome follows from its fault_result.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"
