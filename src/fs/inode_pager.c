@@ -21,7 +21,8 @@
  *    and the inode block, within MAXOPBLOCKS, and never allocates (it never extends the
  *    file), so it always fits its reservation.
  *  - sync waits for the log to commit (log_force) under as->lock; no operation in
- *    progress can be waiting for that lock, since only its own process takes it.
+ *    progress can be waiting for that lock, since only its own process takes it (and
+ *    inspectors, which wait for nothing while they hold it: mm/inspect.c).
  *  - release runs after as->lock is dropped (mmap.c) or with none (exec): ilock, then
  *    its own transaction for iput.
  * inode_vmobj() is called with ip locked.

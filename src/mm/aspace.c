@@ -4,7 +4,12 @@
  * vm_fault() on first touch.
  *
  * Lock order: as->lock (sleep lock) -> kmalloc_lock -> page_lock. Only the owning process
- * (or exec/fork building a new one that nobody else can see yet) uses an aspace.
+ * (or exec/fork building a new one that nobody else can see yet) changes an aspace.
+ *
+ * Readers of another process's map (inspect.c) hold a reference (as_hold, taken by proc
+ * while the pointer is stable) and then as->lock. The struct lives until the last
+ * reference goes; its contents live until as_destroy marks it dead under as->lock, so a
+ * reader that finds it dead touches nothing else. docs/locking.md has the whole rule.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"
@@ -28,6 +33,8 @@ struct aspace *as_create(void)
 	}
 	initsleeplock(&as->lock, "aspace");
 	vma_tree_init(&as->vmas);
+	as->refcnt = 1; /* the owner's */
+	VM_COUNT(aspaces);
 	return as;
 }
 
@@ -43,11 +50,32 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end)
 	pmap_batch_end(as->pmap);
 }
 
-/* Called at exit and exec, and for a half-built image: nobody else can see as. */
+void as_hold(struct aspace *as)
+{
+	__atomic_fetch_add(&as->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void as_put(struct aspace *as)
+{
+	if (__atomic_sub_fetch(&as->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(as);
+}
+
+/*
+ * Called at exit and exec, and for a half-built image. Nobody can find as any more (the
+ * owner has taken it out of its process first), but a reader may still hold a reference
+ * it took before: waiting for as->lock waits out a reader inside, and `dead` turns away
+ * any that comes later, so the teardown itself needs no lock.
+ */
 void as_destroy(struct aspace *as)
 {
 	if (!as)
 		return;
+	acquiresleep(&as->lock);
+	as->dead = 1;
+	releasesleep(&as->lock);
+	if (as->trace)
+		vmtrace_exit(as);
 	struct vma *v;
 	while ((v = vma_first(&as->vmas)) != NULL) {
 		writeback_range(as, v, v->start, v->end);
@@ -58,7 +86,9 @@ void as_destroy(struct aspace *as)
 		kfree(v);
 	}
 	pmap_destroy(as->pmap);
-	kfree(as);
+	as->pmap = NULL;
+	VM_UNCOUNT(aspaces);
+	as_put(as);
 }
 
 void as_activate(struct aspace *as)

@@ -6,14 +6,21 @@
  *   1. find    the VMA covering the address            none      -> FAULT_NOMAP
  *   2. check   the access against the VMA's prot       refused   -> FAULT_ACCESS
  *   3. resident page already mapped?
- *        a store to a read-only private page           -> cow_fault (copy, or reuse)
- *        anything else                                 -> nothing to do (a race)
+ *        a store to a read-only private page           -> cow_fault: copy   [cow copy]
+ *                                                         or reuse         [cow reuse]
+ *        a store to a read-only shared page            -> write access     [write ok]
+ *        anything else                                 -> nothing to do    [spurious]
  *   4. fill    the page from where the VMA says it comes from:
- *        anonymous private                             -> zero_fill
+ *        anonymous private                             -> zero_fill        [zero fill]
  *        object, MAP_SHARED                            -> the object's cached page
  *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
- *        object, MAP_PRIVATE, write                    -> a private copy of it
+ *                                                 [cache hit, or disk read by the pager]
+ *        object, MAP_PRIVATE, write                    -> a private copy   [file copy]
  *   5. map     pmap_enter with the VMA's permissions (minus write for shared COW pages)
+ *   6. done    fault_done: count the outcome, and record it if the space is traced
+ *
+ * [names]: the outcome each stage stores in as->outcome (VT_* of abi/vmtrace.h), as
+ * vmstat and vmtrace print it; a failure's outcome follows from its fault_result.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"
@@ -55,15 +62,18 @@ static enum fault_result cow_fault(struct aspace *as, struct vma *v, uint64 va, 
 {
 	if (v->flags & VMA_SHARED) {
 		/* Shared pages are never copied; the PTE was just more restrictive. */
+		as->outcome = VT_WRITE_ENABLE;
 		pmap_protect(as->pmap, va, v->prot);
 		return FAULT_OK;
 	}
 	struct page *pg = pa_to_page(pa);
 	if (!pg->obj && page_refcount(pa) == 1) {
 		/* The last owner of an anonymous page: take it back, no copy needed. */
+		as->outcome = VT_COW_REUSE;
 		pmap_protect(as->pmap, va, v->prot);
 		return FAULT_OK;
 	}
+	as->outcome = VT_COW_COPY;
 	return map_copy(as, v, va, pa);
 }
 
@@ -78,6 +88,7 @@ static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
 		return FAULT_OOM;
 	}
 	VM_COUNT(zero_fills);
+	as->outcome = VT_ZERO_FILL;
 	return FAULT_OK;
 }
 
@@ -85,11 +96,16 @@ static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
 static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va, int write)
 {
 	uint64 pa;
-	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa);
+	int disk;
+	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa, &disk);
 	if (r != FAULT_OK)
 		return r;
-	if (!(v->flags & VMA_SHARED) && write)
+	as->outcome = disk ? VT_DISK_READ : VT_CACHE_HIT;
+	as->fault_disk = disk;
+	if (!(v->flags & VMA_SHARED) && write) {
+		as->outcome = VT_FILE_COPY;
 		return map_copy(as, v, va, pa);
+	}
 	int prot = (v->flags & VMA_SHARED) ? v->prot : (v->prot & ~PROT_WRITE);
 	if (pmap_enter(as->pmap, va, pa, prot) < 0) {
 		page_unref(pa);
@@ -98,7 +114,7 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
 }
 
-enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
+static enum fault_result dispatch(struct aspace *as, uint64 va, enum fault_access access, int force)
 {
 	VM_COUNT(faults);
 	if (va >= USER_TOP)
@@ -123,6 +139,7 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 		if (access == FAULT_WRITE && !(prot & PMAP_W))
 			return cow_fault(as, v, va, pa);
 		/* Spurious: this hart's TLB may still hold the old, invalid entry. */
+		as->outcome = VT_SPURIOUS;
 		pmap_flush_page(as->pmap, va);
 		return FAULT_OK;
 	}
@@ -131,6 +148,13 @@ enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access a
 	if (!v->obj)
 		return zero_fill(as, v, va);
 	return object_fill(as, v, va, access == FAULT_WRITE);
+}
+
+enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
+{
+	enum fault_result r = dispatch(as, va, access, force);
+	fault_done(as, PGROUNDDOWN(va), access, r); /* 6 */
+	return r;
 }
 
 enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access access)

@@ -11,6 +11,8 @@
 #include "lib/abi/mman.h"
 #include "lib/abi/vmstat.h"
 #include "vma_kind.h" /* enum vma_kind: text, data, heap, stack, guard, mmap */
+#include "lib/abi/vminfo.h"
+#include "lib/abi/vmtrace.h"
 
 #define PGSIZE         4096
 #define PGSHIFT        12
@@ -146,3 +148,40 @@ int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot);
 
 /* ---- counters ---- */
 void vm_stat(struct vmstat *out);
+
+/* ---- looking at another process's memory map (inspect.c) ----
+ *
+ * The rule (docs/locking.md): proc hands out an aspace only with a reference taken while
+ * the process's p->as cannot change (as_hold under p->lock); the caller drops it with
+ * as_put, holding no lock. Each function below takes as->lock itself, fills a kernel
+ * buffer and releases the lock before returning, so the caller copies out afterwards:
+ * a copy can fault, and nobody may fault (or take any other sleep lock) holding another
+ * address space's lock. Each returns -1 if as has been torn down meanwhile. They read
+ * page tables and frame bookkeeping only, never the contents of a page.
+ */
+void as_hold(struct aspace *as);
+void as_put(struct aspace *as); /* the last reference frees the struct */
+/* Up to max regions, those ending above from, in address order: the count. */
+int as_inspect_regions(struct aspace *as, uint64 from, struct vm_region *out, int max);
+/* out[i] = the VMPG_* state of page va + i*PGSIZE, for n pages: n. */
+int as_inspect_pages(struct aspace *as, uint64 va, int n, uint8 *out);
+/* Page-table entries for the mapped pages of [va, end), in walk order, each leaf preceded
+ * by the level-2 and level-1 entries above it when they differ from the previous leaf's
+ * (and always for the first): the count; never splits a leaf from its tables. */
+int as_inspect_ptes(struct aspace *as, uint64 va, uint64 end, struct vm_pte *out, int max);
+/* The page cache of obj: map[i] = VMPC_* for n pages from page first; info has the
+ * whole object's counts (dirty excepted: as_inspect_dirty adds those). */
+void vmobj_inspect(struct vmobj *obj, uint64 first, int n, uint8 *map, struct vm_pcache_info *info);
+/* Marks VMPC_DIRTY in map the pages of obj [first, first+n) that as maps shared and has
+ * stored to since their last write-back. 0, or -1 if as is gone. */
+int as_inspect_dirty(struct aspace *as, struct vmobj *obj, uint64 first, int n, uint8 *map);
+
+/* ---- page-fault tracing (vmtrace.c) ---- */
+/* Starts (flags VT_ON, maybe VT_CHILDREN) or stops (0) recording as's faults, naming
+ * them pid, in session `session`. 0, or -1 if as is gone. */
+int as_trace(struct aspace *as, int pid, int session, int flags);
+/* A new image of the same process (exec: fork = 0), or a child (fork = 1, only if the
+ * parent traces its children), keeps the tracing of from. */
+void as_trace_inherit(struct aspace *to, struct aspace *from, int pid, int fork);
+/* Copies records with seq >= from (the oldest kept, if from is older): the count. */
+int vmtrace_read(uint64 from, struct vt_record *out, int max);

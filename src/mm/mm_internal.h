@@ -4,12 +4,14 @@
  * Lock order inside mm (outermost first): aspace.lock (a sleep lock: faults may wait for
  * disk) -> pager (fs: log, inode and buffer locks) -> cache_lock -> kmalloc_lock ->
  * page_lock (spin locks, leaves). The no-fault copies (uaccess.c) take aspace.lock inside
- * fs locks; that is safe only because a process alone ever takes its own aspace.lock.
+ * fs locks; that is safe only because a process alone takes its own aspace.lock, apart
+ * from inspectors (inspect.c), which take nothing else while they hold another's.
  */
 #pragma once
 #include "mm.h"
 #include "vma.h"
 #include "lib/sleeplock.h"
+#include "lib/abi/vmtrace.h"
 
 struct pmap;
 
@@ -40,9 +42,19 @@ struct aspace {
 	struct vma_tree vmas;
 	uint64 heap_start; /* first byte of the heap */
 	uint64 brk;        /* current break: end of the heap */
+	int dead;          /* torn down (as_destroy): readers must not touch vmas or pmap */
+	int outcome;       /* VT_* of the fault being handled (fault.c sets it per stage) */
+	int fault_disk;    /* ...and whether the pager read the disk for it (object pages) */
+	int trace;         /* vmtrace session (a pid) tracing this space, or 0 (vmtrace.c) */
+	int trace_pid;     /* pid the records name */
+	int trace_flags;   /* VT_ON | VT_CHILDREN */
+	/* References: the owner's one, plus one per reader of another process's map
+	 * (as_hold). Atomic; the last as_put frees the struct. Not under lock. */
+	int refcnt;
 };
 
 struct vmobj {
+	int id;     /* small number naming the object to user tools (inspect.c) */
 	int refcnt; /* VMAs (and transient users) holding it; under cache_lock */
 	int dying;  /* refcnt reached 0: no new references */
 	const struct pager_ops *ops;
@@ -52,9 +64,13 @@ struct vmobj {
 };
 
 /* The page at byte offset off of obj, from the cache or read through the pager. On success
- * returns FAULT_OK and *pa with a reference for the caller. */
-enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa);
+ * returns FAULT_OK and *pa with a reference for the caller; *disk says whether the pager
+ * had to read it. */
+enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa, int *disk);
 void vmobj_ref(struct vmobj *obj);
+/* For inspect.c: map[i] = VMPC_CACHED or VMPC_MAPPED for the cached pages of obj in
+ * [first, first+n) (the caller zeroed map); *cached and *mapped count the whole object. */
+void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped);
 /* Anonymous shared memory: an object whose pager only zero-fills. */
 struct vmobj *anon_vmobj_create(uint64 size);
 
@@ -74,6 +90,31 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end);
 /* Counters, updated with atomics; see vm_stat(). */
 struct vm_counters {
 	uint64 faults, zero_fills, pages_copied, pagein, pageout;
+	uint64 cached_pages, objects, aspaces, traced; /* the first three go up and down */
+	uint64 outcome[VT_NOUTCOMES];
 };
 extern struct vm_counters vm_counters;
-#define VM_COUNT(field) __atomic_fetch_add(&vm_counters.field, 1, __ATOMIC_RELAXED)
+#define VM_COUNT(field)   __atomic_fetch_add(&vm_counters.field, 1, __ATOMIC_RELAXED)
+#define VM_UNCOUNT(field) __atomic_fetch_sub(&vm_counters.field, 1, __ATOMIC_RELAXED)
+
+/*
+ * The end of every fault (fault.c): counts its outcome and, only if the address space is
+ * traced, records it (vmtrace.c). Untraced, this is a load, a counter and a branch.
+ */
+void vmtrace_fault(struct aspace *as, uint64 va, enum fault_access access, int outcome);
+static inline void fault_done(struct aspace *as, uint64 va, enum fault_access access,
+                              enum fault_result r)
+{
+	static const int failed[] = {
+	    [FAULT_NOMAP] = VT_NOMAP,
+	    [FAULT_ACCESS] = VT_ACCESS,
+	    [FAULT_BUS] = VT_BUS,
+	    [FAULT_OOM] = VT_OOM,
+	};
+	int o = r == FAULT_OK ? as->outcome : failed[r];
+	VM_COUNT(outcome[o]);
+	if (__builtin_expect(as->trace != 0, 0))
+		vmtrace_fault(as, va, access, o);
+}
+/* The traced address space as is going away (as_destroy): one VT_EXIT record. */
+void vmtrace_exit(struct aspace *as);

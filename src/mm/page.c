@@ -124,4 +124,11 @@ void vm_stat(struct vmstat *out)
 	out->pages_copied = vm_counters.pages_copied;
 	out->pagein = vm_counters.pagein;
 	out->pageout = vm_counters.pageout;
+	out->cached_pages = vm_counters.cached_pages;
+	out->objects = vm_counters.objects;
+	out->aspaces = vm_counters.aspaces;
+	out->traced = vm_counters.traced;
+	_Static_assert(ARRAY_SIZE(out->outcome) == VT_NOUTCOMES, "abi/vmstat.h outcome[]");
+	for (int i = 0; i < VT_NOUTCOMES; i++)
+		out->outcome[i] = __atomic_load_n(&vm_counters.outcome[i], __ATOMIC_RELAXED);
 }

@@ -14,9 +14,10 @@
  * they need and report how far they got; the caller drops its locks, calls as_fault_in
  * for the rest and tries again (Linux's pagefault_disable() and fault_in_*()).
  *
- * Every copy takes as->lock. Doing so under file-system locks is safe because only the
- * address space's own (single-threaded) process ever takes that lock, so it is never
- * held by someone waiting for a file-system lock.
+ * Every copy takes as->lock. Doing so under file-system locks is safe because that lock
+ * is held only by the address space's own (single-threaded) process or by an inspector
+ * that waits for nothing while holding it (inspect.c), so it is never held by someone
+ * waiting for a file-system lock.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"

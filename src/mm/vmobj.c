@@ -41,6 +41,9 @@ struct vmobj *vmobj_create(const struct pager_ops *ops, void *data)
 	struct vmobj *obj = kmalloc(sizeof(*obj));
 	if (!obj)
 		return NULL;
+	static int next_id = 1;
+	obj->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	VM_COUNT(objects);
 	obj->refcnt = 1;
 	obj->ops = ops;
 	obj->data = data;
@@ -89,6 +92,7 @@ void vmobj_unref(struct vmobj *obj)
 		pg->obj = NULL;
 	}
 	obj->pages = NULL;
+	__atomic_fetch_sub(&vm_counters.cached_pages, obj->npages, __ATOMIC_RELAXED);
 	obj->npages = 0;
 	release(&cache_lock);
 	while (list) {
@@ -99,12 +103,14 @@ void vmobj_unref(struct vmobj *obj)
 	}
 	if (obj->ops->release)
 		obj->ops->release(obj);
+	VM_UNCOUNT(objects);
 	kfree(obj);
 }
 
-enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa)
+enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa, int *disk)
 {
 	uint64 pgoff = off / PGSIZE;
+	*disk = 0;
 	if (off >= obj->ops->size(obj))
 		return FAULT_BUS;
 
@@ -127,6 +133,7 @@ enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa)
 		return FAULT_BUS;
 	}
 	VM_COUNT(pagein);
+	*disk = 1;
 
 	acquire(&cache_lock);
 	struct page *raced = cache_find(obj, pgoff);
@@ -147,6 +154,7 @@ enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa)
 	pg->onext = obj->pages;
 	obj->pages = pg;
 	obj->npages++;
+	VM_COUNT(cached_pages);
 	page_ref(V2P(page)); /* one for the cache, one for the caller */
 	release(&cache_lock);
 	*pa = V2P(page);
@@ -166,6 +174,21 @@ void *vmobj_page_lookup(struct vmobj *obj, uint64 off)
 void vmobj_page_put(void *page)
 {
 	page_unref(V2P(page));
+}
+
+void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped)
+{
+	*cached = *mapped = 0;
+	acquire(&cache_lock);
+	for (struct page *pg = obj->pages; pg; pg = pg->onext) {
+		/* The cache holds one reference; any more are PTEs (or a read() in progress). */
+		int used = page_refcount(page_to_pa(pg)) > 1;
+		(*cached)++;
+		*mapped += used;
+		if (pg->pgoff >= first && pg->pgoff < first + (uint64)n)
+			map[pg->pgoff - first] = used ? VMPC_MAPPED : VMPC_CACHED;
+	}
+	release(&cache_lock);
 }
 
 /*

@@ -163,9 +163,12 @@ int kexec(char *path, char **argv)
 	}
 
 	/* Point of no return: switch to the new image and drop the old one. */
+	acquire(&p->lock); /* proc_as_get reads p->as under it (docs/locking.md) */
 	struct aspace *old = p->as;
 	p->as = as;
+	release(&p->lock);
 	as_activate(as);
+	as_trace_inherit(as, old, p->pid, 0);
 	as_destroy(old);
 
 	p->tf->epc = entry;

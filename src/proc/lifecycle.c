@@ -28,6 +28,7 @@ int kfork(void)
 		release(&np->lock);
 		return -1;
 	}
+	as_trace_inherit(np->as, p->as, np->pid, 1);
 	*np->tf = *p->tf;
 	np->tf->a0 = 0; /* fork returns 0 in the child */
 	for (int i = 0; i < NOFILE; i++)
@@ -83,8 +84,10 @@ void kexit(int status)
 	 * other order would put this hart back on the table that as_destroy() then frees
 	 * (and the page allocator hands out again, kernel half and all).
 	 */
+	acquire(&p->lock); /* proc_as_get reads p->as under it (docs/locking.md) */
 	struct aspace *as = p->as;
 	__atomic_store_n(&p->as, NULL, __ATOMIC_RELEASE);
+	release(&p->lock);
 	as_activate(NULL);
 	as_destroy(as);
 

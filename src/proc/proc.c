@@ -131,6 +131,44 @@ void user_init(void)
 	release(&p->lock);
 }
 
+/* Caller holds p->lock. USED slots are still being built (fork) or torn down. */
+static struct aspace *hold_as(struct proc *p)
+{
+	if (p->state != SLEEPING && p->state != RUNNABLE && p->state != RUNNING)
+		return NULL;
+	struct aspace *as = p->as;
+	if (as)
+		as_hold(as);
+	return as;
+}
+
+struct aspace *proc_as_get(int pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+		acquire(&p->lock);
+		struct aspace *as = p->pid == pid ? hold_as(p) : NULL;
+		int found = p->pid == pid;
+		release(&p->lock);
+		if (found)
+			return as;
+	}
+	return NULL;
+}
+
+struct aspace *proc_as_slot(int slot, int *pid)
+{
+	if (slot < 0 || slot >= NPROC)
+		return NULL;
+	struct proc *p = &proc_table[slot];
+	acquire(&p->lock);
+	struct aspace *as = hold_as(p);
+	*pid = p->pid;
+	release(&p->lock);
+	return as;
+}
+
 int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len)
 {
 	if (user_dst)

@@ -88,6 +88,15 @@ void proc_dump(void); /* ^P: list processes on the console */
 /* Kill the current process with a one-line console message; used for fatal user faults. */
 void proc_fault_kill(const char *cause, uint64 addr, uint64 pc);
 
+/*
+ * For tools that read another process's memory map (syscall/sysinspect.c): the address
+ * space of live process pid (proc_as_slot: of whatever lives in table slot `slot`, its
+ * pid in *pid) with a reference taken under p->lock, which every writer of p->as holds;
+ * the caller drops it with as_put. NULL if there is none (no such pid, a zombie).
+ */
+struct aspace *proc_as_get(int pid);
+struct aspace *proc_as_slot(int slot, int *pid);
+
 /* Copy to/from either a user address (user != 0) of the current process or a kernel address. */
 int either_copyout(int user_dst, uint64 dst, const void *src, uint64 len);
 int either_copyin(void *dst, int user_src, uint64 src, uint64 len);

@@ -26,24 +26,51 @@ uint64 sys_mprotect(void);
 uint64 sys_vmacount(void);
 uint64 sys_vmstat(void);
 uint64 sys_ktest(void);
+uint64 sys_vm_regions(void);
+uint64 sys_vm_pages(void);
+uint64 sys_vm_ptes(void);
+uint64 sys_vm_pcache(void);
+uint64 sys_vmtrace(void);
+uint64 sys_vmtrace_read(void);
 
 static uint64 (*const syscalls[])(void) = {
-    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
-    [SYS_wait] = sys_wait,         [SYS_pipe] = sys_pipe,
-    [SYS_read] = sys_read,         [SYS_kill] = sys_kill,
-    [SYS_exec] = sys_exec,         [SYS_fstat] = sys_fstat,
-    [SYS_chdir] = sys_chdir,       [SYS_dup] = sys_dup,
-    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
-    [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
-    [SYS_open] = sys_open,         [SYS_write] = sys_write,
-    [SYS_mknod] = sys_mknod,       [SYS_unlink] = sys_unlink,
-    [SYS_link] = sys_link,         [SYS_mkdir] = sys_mkdir,
-    [SYS_close] = sys_close,       [SYS_freepages] = sys_freepages,
-    [SYS_halt] = sys_halt,         [SYS_mmap] = sys_mmap,
-    [SYS_munmap] = sys_munmap,     [SYS_msync] = sys_msync,
-    [SYS_mprotect] = sys_mprotect, [SYS_vmacount] = sys_vmacount,
-    [SYS_vmstat] = sys_vmstat,     [SYS_fsync] = sys_fsync,
+    [SYS_fork] = sys_fork,
+    [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,
+    [SYS_pipe] = sys_pipe,
+    [SYS_read] = sys_read,
+    [SYS_kill] = sys_kill,
+    [SYS_exec] = sys_exec,
+    [SYS_fstat] = sys_fstat,
+    [SYS_chdir] = sys_chdir,
+    [SYS_dup] = sys_dup,
+    [SYS_getpid] = sys_getpid,
+    [SYS_sbrk] = sys_sbrk,
+    [SYS_sleep] = sys_sleep,
+    [SYS_uptime] = sys_uptime,
+    [SYS_open] = sys_open,
+    [SYS_write] = sys_write,
+    [SYS_mknod] = sys_mknod,
+    [SYS_unlink] = sys_unlink,
+    [SYS_link] = sys_link,
+    [SYS_mkdir] = sys_mkdir,
+    [SYS_close] = sys_close,
+    [SYS_freepages] = sys_freepages,
+    [SYS_halt] = sys_halt,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_msync] = sys_msync,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_vmacount] = sys_vmacount,
+    [SYS_vmstat] = sys_vmstat,
+    [SYS_fsync] = sys_fsync,
     [SYS_ktest] = sys_ktest,
+    [SYS_vm_regions] = sys_vm_regions,
+    [SYS_vm_pages] = sys_vm_pages,
+    [SYS_vm_ptes] = sys_vm_ptes,
+    [SYS_vm_pcache] = sys_vm_pcache,
+    [SYS_vmtrace] = sys_vmtrace,
+    [SYS_vmtrace_read] = sys_vmtrace_read,
 };
 
 void syscall(void)

@@ -51,3 +51,10 @@
 	syscall_stub vmstat, SYS_vmstat
 	syscall_stub fsync, SYS_fsync
 	syscall_stub ktest, SYS_ktest
+
+	syscall_stub vm_regions, SYS_vm_regions
+	syscall_stub vm_pages, SYS_vm_pages
+	syscall_stub vm_ptes, SYS_vm_ptes
+	syscall_stub vm_pcache, SYS_vm_pcache
+	syscall_stub vmtrace, SYS_vmtrace
+	syscall_stub vmtrace_read, SYS_vmtrace_read

@@ -84,11 +84,37 @@ static uint64 raw(uint64 n, uint64 a0, uint64 a1, uint64 a2, uint64 a3, uint64 a
 
 static void one_call(void)
 {
-	static const int calls[] = {SYS_read,   SYS_write,    SYS_open,      SYS_close,  SYS_dup,
-	                            SYS_pipe,   SYS_fstat,    SYS_chdir,     SYS_mkdir,  SYS_mknod,
-	                            SYS_unlink, SYS_link,     SYS_sbrk,      SYS_mmap,   SYS_munmap,
-	                            SYS_msync,  SYS_mprotect, SYS_exec,      SYS_getpid, SYS_uptime,
-	                            SYS_vmstat, SYS_vmacount, SYS_freepages, SYS_wait,   99,
+	static const int calls[] = {SYS_read,
+	                            SYS_write,
+	                            SYS_open,
+	                            SYS_close,
+	                            SYS_dup,
+	                            SYS_pipe,
+	                            SYS_fstat,
+	                            SYS_chdir,
+	                            SYS_mkdir,
+	                            SYS_mknod,
+	                            SYS_unlink,
+	                            SYS_link,
+	                            SYS_sbrk,
+	                            SYS_mmap,
+	                            SYS_munmap,
+	                            SYS_msync,
+	                            SYS_mprotect,
+	                            SYS_exec,
+	                            SYS_getpid,
+	                            SYS_uptime,
+	                            SYS_vmstat,
+	                            SYS_vmacount,
+	                            SYS_freepages,
+	                            SYS_wait,
+	                            99,
+	                            SYS_vm_regions,
+	                            SYS_vm_pages,
+	                            SYS_vm_ptes,
+	                            SYS_vm_pcache,
+	                            SYS_vmtrace,
+	                            SYS_vmtrace_read,
 	                            -1};
 	int n = calls[rnd() % (sizeof(calls) / sizeof(calls[0]))];
 	uint64 a[6];
@@ -123,6 +149,16 @@ static void one_call(void)
 	case SYS_mprotect:
 		a[0] = rnd() % 2 ? (pick_addr() & ~4095ULL) : pick_addr(), a[1] = pick_len(),
 		a[2] = rnd() % 9;
+		break;
+	case SYS_vm_regions:
+	case SYS_vm_pages:
+	case SYS_vm_ptes:
+	case SYS_vmtrace:
+		/* A real pid (our own) half the time, so the checks past the pid lookup are
+		 * reached too; never another's, so no trace outlives the run. */
+		a[0] = rnd() % 2 ? (uint64)getpid() : pick_int();
+		for (int i = 1; i < 6; i++)
+			a[i] = rnd() % 2 ? pick_addr() : pick_len();
 		break;
 	case SYS_exec:
 		/* Only names in our directory (never real programs), hostile argv. */

@@ -271,3 +271,22 @@ uint64 pmap_table_pages(struct pmap *pm)
 {
 	return pm->tables;
 }
+
+uint64 pmap_pte_bits(struct pmap *pm, uint64 va, int level, uint64 *pa)
+{
+	if (va >= USER_TOP || level < 0 || level > 2)
+		return 0;
+	pte_t *table = pm->root;
+	for (int l = 2;; l--) {
+		pte_t pte = table[PX(l, va)];
+		if (!(pte & PTE_V))
+			return 0;
+		if (l == level) {
+			*pa = PTE_PA(pte);
+			return pte & 0x3FF;
+		}
+		if (pte & PTE_LEAF)
+			return 0; /* a superpage: user pmaps have none, but never walk into data */
+		table = P2V(PTE_PA(pte));
+	}
+}

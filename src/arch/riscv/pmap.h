@@ -48,3 +48,10 @@ uint64 pmap_table_pages(struct pmap *pm);
 /* Advances *va to the first mapped page in [*va, end) and fills *pa and *prot (each may be
  * NULL) from it; returns 0 if there is none. Skips whole missing tables at once. */
 int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *prot);
+/*
+ * For inspection tools: the entry at `level` (2: root, 1, 0: leaf) on the walk for va.
+ * Returns its low ten bits (V R W X U G A D and the two software bits, as Sv39 lays them
+ * out) and sets *pa to where it points (the next table, or the frame); returns 0 if the
+ * walk ends above that level or the entry is invalid. Reads only.
+ */
+uint64 pmap_pte_bits(struct pmap *pm, uint64 va, int level, uint64 *pa);

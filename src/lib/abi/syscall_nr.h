@@ -33,3 +33,10 @@
 #define SYS_vmstat    29 /* VM counters (struct vmstat, see abi/vmstat.h) */
 #define SYS_fsync     30 /* write a file's data and size to disk and wait */
 #define SYS_ktest     31 /* kernel self-tests of panic paths; refused unless booted with "selftest" */
+/* Looking at memory maps (abi/vminfo.h, abi/vmtrace.h; docs/tools.md) */
+#define SYS_vm_regions   32 /* a process's regions with page counts */
+#define SYS_vm_pages     33 /* one state byte per page of a range */
+#define SYS_vm_ptes      34 /* the page-table entries of a range */
+#define SYS_vm_pcache    35 /* which pages of an open file are cached, mapped, dirty */
+#define SYS_vmtrace      36 /* start or stop recording a process's page faults */
+#define SYS_vmtrace_read 37 /* fault records from the kernel's ring */

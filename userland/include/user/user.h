@@ -11,6 +11,10 @@
 struct stat;
 struct rtcdate;
 struct vmstat;
+struct vm_region;
+struct vm_pte;
+struct vm_pcache_info;
+struct vt_record;
 
 /* What sbrk() returns when the heap cannot grow. */
 #define SBRK_ERROR ((char *)-1)
@@ -49,6 +53,15 @@ int freepages(void);           /* number of free physical pages */
 int halt(void);                /* power the machine off; returns only on failure */
 int vmacount(void);            /* number of VMAs in the caller's address space */
 int vmstat(struct vmstat *st); /* VM counters, see kernel/vmstat.h */
+/* Looking at any process's memory map, never its contents (kernel/vminfo.h,
+ * kernel/vmtrace.h, docs/tools.md). Each returns -1 for a bad pid, range or buffer. */
+int vm_regions(int pid, unsigned long from, struct vm_region *buf, int n);  /* count */
+int vm_pages(int pid, unsigned long va, int npages, unsigned char *states); /* npages */
+int vm_ptes(int pid, unsigned long va, unsigned long len, struct vm_pte *buf, int n);
+int vm_pcache(int fd, unsigned long first, unsigned char *map, int n,
+              struct vm_pcache_info *info); /* 0 */
+int vmtrace(int pid, int flags);            /* VT_ON [| VT_CHILDREN], or 0 to stop */
+int vmtrace_read(unsigned long from_seq, struct vt_record *buf, int n); /* count */
 /* Kernel self-test of a panic path (KTEST_*); -1 unless the kernel was booted with
  * "selftest". Used only by the panic-path tests: each one stops the machine. */
 int ktest(int what);

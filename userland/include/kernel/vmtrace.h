@@ -1,0 +1,3 @@
+/* Page-fault trace records and outcomes (vmtrace, vmtrace_read). */
+#pragma once
+#include "lib/abi/vmtrace.h"
