@@ -88,6 +88,10 @@ class Tap:
 class Guest:
     """One QEMU process and its console: line splitting, prompt counting, panic watch."""
 
+    # Whether the raw console goes to stderr. --show prints the program's lines itself, and
+    # a run target shows both streams, so there it is off or every line would appear twice.
+    transcript = True
+
     def __init__(self, argv):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      bufsize=0)
@@ -120,8 +124,9 @@ class Guest:
             pass  # QEMU is gone; the read side will notice
 
     def _feed(self, data):
-        sys.stderr.write(data.decode("utf-8", "replace"))
-        sys.stderr.flush()
+        if self.transcript:
+            sys.stderr.write(data.decode("utf-8", "replace"))
+            sys.stderr.flush()
         for ch in data.decode("latin-1"):
             if ch == "\n":
                 line = self.partial.replace("\r", "")
@@ -472,6 +477,7 @@ def main():
     args = ap.parse_args()
 
     tap = Tap()
+    Guest.transcript = not args.show
     with Session(args, tap) as session:
         deadline = time.monotonic() + args.timeout
         guest = session.boot(deadline)
