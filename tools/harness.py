@@ -8,7 +8,7 @@ where it lands in meson's test log.
 Two modes:
   --run CMD        type CMD at the shell prompt and turn the guest's "ok N - name" and
                    "not ok N - name" lines into TAP, until the "<prog>: P passed, F failed"
-                   summary line;
+                   (", S skipped") summary line;
   --script NAME    run a built-in console conversation (see SCRIPTS) and check each answer.
 
 Whatever happens, the guest is stopped: by typing "halt" when the run is complete, and by
@@ -34,7 +34,7 @@ PANIC_GRACE = 2.0     # seconds spent collecting the backtrace that follows a pa
 TAIL_LINES = 40       # console lines shown when a run fails without a panic
 
 RE_RESULT = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
-RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed\b")
+RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\b")
 RE_PANIC = re.compile(r"\bpanic\b")
 
 
@@ -262,6 +262,7 @@ def run_program(guest, tap, command, deadline, timeout):
         if m and "passed" in line:
             summary["prog"], summary["passed"], summary["failed"] = \
                 m.group(1), int(m.group(2)), int(m.group(3))
+            summary["skipped"] = int(m.group(4) or 0)
             return
         # After a panic the Bail out! report shows the console; do not print it twice.
         if line.strip() and guest.panic_at is None:
@@ -291,7 +292,7 @@ def run_program(guest, tap, command, deadline, timeout):
     # Lines printed after the summary (before the prompt) still belong to the transcript.
     for line in guest.take_lines():
         on_line(line)
-    total = summary["passed"] + summary["failed"]
+    total = summary["passed"] + summary["failed"] + summary["skipped"]
     ok = True
     if total != tap.count or summary["failed"] != tap.failed:
         tap.diag("guest summary says %d passed, %d failed, but %d results (%d failed) "
