@@ -8,7 +8,7 @@ where it lands in meson's test log.
 Modes:
   --run CMD        type CMD at the shell prompt and turn the guest's "ok N - name" and
                    "not ok N - name" lines into TAP, until the "<prog>: P passed, F failed"
-                   summary line;
+                   (", S skipped") summary line;
   --script NAME    run a built-in console conversation (see SCRIPTS) and check each answer;
   --show CMD       run CMD and copy its output (benchmarks);
   --soak MINUTES   run `stress` for that long (or $PAGODA_SOAK_MINUTES) and print its figures.
@@ -48,7 +48,7 @@ HUNG_SILENCE = 10.0   # a timeout after this long without console output is a hu
 PS_WAIT = 3.0         # seconds spent collecting the ^P process list of a hung guest
 
 RE_RESULT = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
-RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed\b")
+RE_SUMMARY = re.compile(r"^(\S+): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\b")
 RE_PANIC = re.compile(r"\bpanic\b")
 # A program's own watchdog saw a process stuck in the kernel (stress, disktest).
 RE_HUNG = re.compile(r"^\S+: hung: ")
@@ -104,6 +104,10 @@ class Tap:
 class Guest:
     """One QEMU process and its console: line splitting, prompt counting, panic watch."""
 
+    # Whether the raw console goes to stderr. --show prints the program's lines itself, and
+    # a run target shows both streams, so there it is off or every line would appear twice.
+    transcript = True
+
     def __init__(self, argv):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      bufsize=0)
@@ -140,8 +144,9 @@ class Guest:
 
     def _feed(self, data):
         self.last_output = time.monotonic()
-        TRANSCRIPT.write(data.decode("utf-8", "replace"))
-        TRANSCRIPT.flush()
+        if self.transcript:
+            TRANSCRIPT.write(data.decode("utf-8", "replace"))
+            TRANSCRIPT.flush()
         for ch in data.decode("latin-1"):
             if ch == "\n":
                 line = self.partial.replace("\r", "")
@@ -312,6 +317,7 @@ def run_program(guest, tap, command, deadline, timeout):
         if m and "passed" in line:
             summary["prog"], summary["passed"], summary["failed"] = \
                 m.group(1), int(m.group(2)), int(m.group(3))
+            summary["skipped"] = int(m.group(4) or 0)
             return
         # After a panic the Bail out! report shows the console; do not print it twice.
         if line.strip() and guest.panic_at is None:
@@ -341,7 +347,7 @@ def run_program(guest, tap, command, deadline, timeout):
     # Lines printed after the summary (before the prompt) still belong to the transcript.
     for line in guest.take_lines():
         on_line(line)
-    total = summary["passed"] + summary["failed"]
+    total = summary["passed"] + summary["failed"] + summary["skipped"]
     ok = True
     if total != tap.count or summary["failed"] != tap.failed:
         tap.diag("guest summary says %d passed, %d failed, but %d results (%d failed) "
@@ -640,6 +646,7 @@ def main():
         args.run = soak[1]
     start = time.monotonic()
     tap = Tap()
+    Guest.transcript = not args.show
     with Session(args, tap) as session:
         deadline = time.monotonic() + args.timeout
         guest = session.boot(deadline)

@@ -53,9 +53,13 @@ uint64 as_sbrk(struct aspace *as, int64 delta);
 uint64 as_brk(struct aspace *as);
 int as_vma_count(struct aspace *as);
 
-/* Standard layout of a new process image. */
-#define USTACK_TOP  (USER_TOP - PGSIZE) /* one unmapped page below the end of user space */
-#define USTACK_INIT (64UL * 1024)       /* initial stack VMA; it grows down on faults below it */
+/*
+ * Standard layout of a new process image. The top two pages of user space are never mapped
+ * by the kernel: xv6 keeps its trampoline and trapframe there, and programs written for it
+ * check that user code cannot touch them.
+ */
+#define USTACK_TOP  (USER_TOP - 2 * PGSIZE)
+#define USTACK_INIT (64UL * 1024) /* initial stack VMA; it grows down on faults below it */
 #ifndef STACK_MAX_MIB
 #define STACK_MAX_MIB 8
 #endif

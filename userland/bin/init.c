@@ -7,8 +7,7 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 #include "kernel/fcntl.h"
-
-#define CONSOLE_MAJOR 1
+#include "kernel/file.h"
 
 static char *shell_argv[] = {"sh", 0};
 
@@ -28,7 +27,7 @@ static int start_shell(void)
 int main(void)
 {
 	if (open("console", O_RDWR) < 0) {
-		mknod("console", CONSOLE_MAJOR, 0);
+		mknod("console", CONSOLE, 0);
 		if (open("console", O_RDWR) < 0)
 			exit(1); /* nowhere to even report the failure */
 	}

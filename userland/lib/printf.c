@@ -2,9 +2,12 @@
  * printf() and fprintf() for user programs.
  *
  * Conversions: %d %i %u %x %X %p %s %c %%, with the l and ll length modifiers, a field
- * width, and the '-' (left-justify) and '0' (zero-pad) flags. Output is gathered in a
- * small buffer and written with as few write() calls as possible, so that one printf
- * normally reaches the console in one piece even when several processes print at once.
+ * width, and the '-' (left-justify) and '0' (zero-pad) flags. A bare %l (an l followed by
+ * no conversion) prints an unsigned long in decimal, as xv6's printf did before it had
+ * %ld, so that programs written for it (its ls prints file sizes so) print the number.
+ * Output is gathered in a small buffer and written with as few write() calls as possible,
+ * so that one printf normally reaches the console in one piece even when several
+ * processes print at once.
  */
 #include <stdarg.h>
 
@@ -98,6 +101,12 @@ static void vformat(struct outbuf *o, const char *fmt, va_list ap)
 		while (*fmt == 'l' && longs < 2) {
 			longs++;
 			fmt++;
+		}
+		if (longs && (*fmt == '\0' || !strchr("diuxX", *fmt))) {
+			/* A bare %l: the character after it is text again, so go back one. */
+			number(o, va_arg(ap, unsigned long), 0, 10, 0, width, left, zero);
+			fmt--;
+			continue;
 		}
 
 		switch (*fmt) {

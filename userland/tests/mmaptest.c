@@ -31,7 +31,7 @@
 #define PG         4096UL
 #define TEXT_START 0x10000UL
 #define USER_END   0x4000000000UL
-#define STACK_TOP  0x3FFFFFF000UL
+#define STACK_TOP  0x3FFFFFE000UL
 #ifndef STACK_MAX_MIB
 #define STACK_MAX_MIB 8 /* the build passes its stack_max_mib option */
 #endif

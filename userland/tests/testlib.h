@@ -10,8 +10,9 @@
  *
  *   ok N - name
  *   not ok N - name # reason
+ *   ok N - name # SKIP not implemented
  *   # diagnostic
- *   PROG: P passed, F failed        (the last line, printed only after a complete run)
+ *   PROG: P passed, F failed[, S skipped]   (the last line, only after a complete run)
  *
  * A program keeps its cases, its table and its auxiliary argv modes (those that other
  * cases exec it in); main() dispatches those first and then hands over to run_tests().
@@ -22,9 +23,15 @@
 
 struct test {
 	const char *name;
-	int (*fn)(void); /* 0 when the case passed */
+	int (*fn)(void); /* 0 when the case passed, TEST_SKIP, anything else a failure */
 	int secs;        /* the watchdog's limit */
 };
+
+/*
+ * What a case returns when the feature it tests does not exist yet (a lab exercise not
+ * done): the case is reported as skipped, not failed. Say why in a "# ..." line first.
+ */
+#define TEST_SKIP 77
 
 /* The running case's name (the program's in the runner), for "# ..." diagnostics. */
 extern const char *curname;
@@ -60,7 +67,8 @@ void own_stack(void);
 /*
  * Runs the cases named in argv[1..] (all of them when there are none) in table order,
  * numbering them from 1, prints a result line for each and the summary line, and exits:
- * 0 if every case passed, 1 otherwise. prog names the program in the summary line.
+ * 0 if no case failed (skipped ones do not fail), 1 otherwise. prog names the program in the
+ * summary line.
  */
 void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
     __attribute__((noreturn));

@@ -29,7 +29,7 @@
 #define PG         4096UL
 #define TEXT_START 0x10000UL
 #define USER_END   0x4000000000UL
-#define STACK_TOP  0x3FFFFFF000UL
+#define STACK_TOP  0x3FFFFFE000UL       /* two unmapped pages above it */
 #define KADDR      0xFFFFFFC080200000UL /* kernel text: mapped, but not for user mode */
 #define UNMAPPED   0x3000000000UL       /* far from heap and stack: nothing is ever there */
 #define MiB        (1024 * 1024)
@@ -1149,7 +1149,13 @@ static void read_unmapped(void)
 
 static void write_top(void)
 {
-	*(volatile char *)bad(STACK_TOP) = 1; /* the page above the stack */
+	*(volatile char *)bad(STACK_TOP) = 1; /* the first page above the stack */
+}
+
+static void read_top(void)
+{
+	volatile char c = *(volatile char *)bad(USER_END - PG); /* the last page of user space */
+	(void)c;
 }
 
 static void write_user_end(void)
@@ -1211,6 +1217,7 @@ static int t_faultunmapped(void)
 {
 	return expect_killed("read unmapped", read_unmapped) ||
 	       expect_killed("write above stack", write_top) ||
+	       expect_killed("read last user page", read_top) ||
 	       expect_killed("write at user end", write_user_end);
 }
 
@@ -1248,7 +1255,8 @@ static int t_badbuf(void)
 	check(write(wfd, bad(KADDR), 10) == -1);
 	check(write(wfd, bad(UNMAPPED), 10) == -1);
 	check(write(wfd, bad(0), 10) == -1);
-	check(write(1, bad(KADDR), 10) == -1); /* the console checks too */
+	check(write(wfd, bad(STACK_TOP), 2 * PG) == -1); /* the two pages above the stack */
+	check(write(1, bad(KADDR), 10) == -1);           /* the console checks too */
 	check(fstat(wfd, &st) == 0);
 	check(st.size == 0);
 

@@ -3,9 +3,10 @@
  *
  * KERNBASE..PHYSTOP is the guest's RAM as QEMU's virt board places it (physical
  * addresses); tests use the difference to size allocations relative to memory. Pagoda's
- * kernel does not live at these addresses in user space: everything from 0 to MAXVA not
- * mapped by the program itself faults, which is what tests probing KERNBASE or
- * TRAMPOLINE expect.
+ * kernel is not visible at these addresses in user space, and the two pages below MAXVA,
+ * where xv6 keeps its trampoline and trapframe, are never mapped by the kernel (the stack
+ * ends below them). So a load, store or system-call buffer at KERNBASE, TRAMPOLINE or
+ * TRAPFRAME faults or fails, as the tests that probe them expect.
  */
 #pragma once
 #include "kernel/riscv.h"
