@@ -213,7 +213,6 @@ def fsck_after(args, tap, session, rnd, what):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.add_guest_args(ap, 540.0)
-    ap.add_argument("--fsck", required=True)
     ap.add_argument("--rounds", type=int, default=10, help="kills (default 10)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--children", type=int, default=4, help="writer processes")
@@ -222,6 +221,8 @@ def main():
                     help="longest time the writer runs before the kill (seconds)")
     ap.add_argument("--log", help="write the console transcript to this file, not stderr")
     args = ap.parse_args()
+    if not args.fsck:
+        ap.error("--fsck is required: every killed image is checked with it")
     if args.log:
         sys.stderr = open(args.log, "w")  # harness writes the transcript to sys.stderr
 
