@@ -79,7 +79,7 @@ static int console_read(int user_dst, uint64 dst, int n)
 				release(&cons.lock);
 				return -1;
 			}
-			sleep(&cons.r, &cons.lock);
+			sleep_killable(&cons.r, &cons.lock);
 		}
 		while (k < CHUNK && done + k < n && cons.r != cons.w) {
 			char c = cons.buf[cons.r % INPUT_SIZE];

@@ -59,6 +59,17 @@ static int match_name(struct dirent *de, uint off, void *arg)
 	return 1;
 }
 
+/*
+ * Is name an entry of dp? Unlike dirlookup() this takes no inode: with the inode table
+ * full, dirlookup() returns NULL for a name that is there, which must not pass for absent.
+ * A directory that cannot be read counts as having the name, so nothing is added to it.
+ */
+static int dir_has(struct inode *dp, char *name)
+{
+	struct lookup l = {name, 0, 0};
+	return dir_walk(dp, match_name, &l) != 0;
+}
+
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff)
 {
 	struct lookup l = {name, 0, 0};
@@ -81,16 +92,13 @@ static int match_free(struct dirent *de, uint off, void *arg)
 int dirlink(struct inode *dp, char *name, uint inum)
 {
 	struct dirent de;
-	struct inode *ip;
 	uint off = dp->size;
 
 	/* A removed directory (no links; someone's cwd keeps it) takes no new entries. */
 	if (dp->type != T_DIR || dp->nlink < 1 || name[0] == '\0' || inum == 0 || inum > 0xffff)
 		return -1;
-	if ((ip = dirlookup(dp, name, NULL)) != NULL) {
-		iput(ip);
+	if (dir_has(dp, name))
 		return -1;
-	}
 	/* Reuse a free entry if there is one, else append. */
 	int r = dir_walk(dp, match_free, &off);
 	if (r < 0)

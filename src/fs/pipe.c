@@ -109,7 +109,7 @@ int pipewrite(struct pipe *pi, uint64 addr, int n)
 				if (pi->rwait)
 					wakeup(&pi->nread);
 				pi->wwait++;
-				sleep(&pi->nwrite, &pi->lock);
+				sleep_killable(&pi->nwrite, &pi->lock);
 				pi->wwait--;
 				continue;
 			}
@@ -143,7 +143,7 @@ int piperead(struct pipe *pi, uint64 addr, int n)
 			return -1;
 		}
 		pi->rwait++;
-		sleep(&pi->nread, &pi->lock);
+		sleep_killable(&pi->nread, &pi->lock);
 		pi->rwait--;
 	}
 	while (done < n && pi->nread != pi->nwrite) {

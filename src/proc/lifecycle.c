@@ -134,7 +134,7 @@ int kwait(uint64 addr)
 			release(&wait_lock);
 			return -1;
 		}
-		sleep(p, &wait_lock);
+		sleep_killable(p, &wait_lock);
 	}
 }
 

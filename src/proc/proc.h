@@ -76,6 +76,8 @@ void user_init(void);
 void scheduler(void) __attribute__((noreturn));
 void yield(void);
 void sleep(void *chan, struct spinlock *lk);
+/* sleep() that a kill ends, before or during the sleep; the caller checks killed() after. */
+void sleep_killable(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 int kfork(void);
 void kexit(int status) __attribute__((noreturn));

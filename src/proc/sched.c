@@ -105,15 +105,23 @@ void yield(void)
 	release(&p->lock);
 }
 
-void sleep(void *chan, struct spinlock *lk)
+/*
+ * Become SLEEPING before dropping lk: a waker must hold lk, so by the time it can look, it
+ * sees SLEEPING (wakeup() relies on that to peek without p->lock), and it then waits on
+ * p->lock until we have switched away. A killable sleep does not start at all once the
+ * process has been killed: the check is made under p->lock, which kkill() takes, so a kill
+ * that lands after the caller's own killed() check and before the sleep (when kkill finds
+ * the process RUNNING and only sets the flag) cannot leave it asleep until a wakeup that
+ * may never come. It then returns at once with lk held, and the caller's loop sees the kill.
+ */
+static void do_sleep(void *chan, struct spinlock *lk, int killable)
 {
 	struct proc *p = myproc();
-	/*
-	 * Become SLEEPING before dropping lk: a waker must hold lk, so by the time it can
-	 * look, it sees SLEEPING (wakeup() relies on that to peek without p->lock), and it
-	 * then waits on p->lock until we have switched away.
-	 */
 	acquire(&p->lock);
+	if (killable && p->killed) {
+		release(&p->lock);
+		return;
+	}
 	p->chan = chan;
 	__atomic_store_n(&p->state, SLEEPING, __ATOMIC_RELAXED);
 	release(lk);
@@ -121,6 +129,17 @@ void sleep(void *chan, struct spinlock *lk)
 	p->chan = NULL;
 	release(&p->lock);
 	acquire(lk);
+}
+
+void sleep(void *chan, struct spinlock *lk)
+{
+	do_sleep(chan, lk, 0);
+}
+
+/* For the waits a kill must end: pipes, the console, wait() and sleep(). */
+void sleep_killable(void *chan, struct spinlock *lk)
+{
+	do_sleep(chan, lk, 1);
 }
 
 void wakeup(void *chan)

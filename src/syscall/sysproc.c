@@ -57,7 +57,7 @@ uint64 sys_sleep(void)
 			release(&tickslock);
 			return (uint64)-1;
 		}
-		sleep(&ticks, &tickslock);
+		sleep_killable(&ticks, &tickslock);
 	}
 	release(&tickslock);
 	return 0;
