@@ -286,7 +286,7 @@ void trace_show(int session, unsigned long *from)
 	print_summary(counts);
 }
 
-static char *num_arg(char *buf, unsigned long v, int hex)
+char *fmt_num(char *buf, unsigned long v, int hex)
 {
 	char tmp[24];
 	int i = 0, j = 0;
@@ -308,6 +308,6 @@ static char *num_arg(char *buf, unsigned long v, int hex)
 int run_vmprint(int pid, unsigned long va)
 {
 	char p[24], v[24];
-	char *argv[] = {"vmprint", num_arg(p, (unsigned long)pid, 0), num_arg(v, va, 1), "4096", 0};
+	char *argv[] = {"vmprint", fmt_num(p, (unsigned long)pid, 0), fmt_num(v, va, 1), "4096", 0};
 	return run(argv);
 }

@@ -30,6 +30,9 @@ int run(char *argv[]);
 int run_pid(const char *prog, int pid);
 /* Unsigned number in decimal or 0x-hex; -1 if s is not one. */
 long parse_num(const char *s);
+/* v in decimal, or in hex with 0x (hex != 0), into buf (24 bytes); returns buf. For
+ * building argument vectors: the user library has no snprintf. */
+char *fmt_num(char *buf, unsigned long v, int hex);
 
 /* One trace record as vmtrace prints it; t0 is the time of the session's first record. */
 void print_record(const struct vt_record *r, unsigned long t0);

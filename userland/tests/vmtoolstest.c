@@ -18,6 +18,7 @@
 #include "kernel/vmstat.h"
 #include "user/user.h"
 #include "testlib.h"
+#include "../bin/vmlib.h"
 
 #define PG 4096UL
 
@@ -108,25 +109,6 @@ static int contains(const char *text, const char *needle)
 {
 	char line[160];
 	return line_with(text, needle, line, sizeof(line)) == 0;
-}
-
-static char *num(char *buf, uint64 v, int hex)
-{
-	char tmp[24];
-	int i = 0, j = 0;
-	do {
-		int d = (int)(v % (hex ? 16 : 10));
-		tmp[i++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-		v /= hex ? 16 : 10;
-	} while (v);
-	if (hex) {
-		buf[j++] = '0';
-		buf[j++] = 'x';
-	}
-	while (i > 0)
-		buf[j++] = tmp[--i];
-	buf[j] = 0;
-	return buf;
 }
 
 /* A child that blocks until its parent writes to (or closes) the pipe it returns. */
@@ -588,10 +570,10 @@ static int t_vmmap(void)
 	at(heap + 1 * PG)[0] = 1;
 	at(heap + 3 * PG)[0] = 1;
 	(void)at(heap + 6 * PG)[0];
-	char *argv[] = {"vmmap", num(pid, (uint64)me, 0), 0};
+	char *argv[] = {"vmmap", fmt_num(pid, (uint64)me, 0), 0};
 	check(capture(argv, out, sizeof(out)) == 0);
 	check(region_of(me, heap, &r) == 0 && r.start == heap); /* the heap was empty before */
-	num(heap_start, heap, 1);
+	fmt_num(heap_start, heap, 1);
 	strcpy(heap_start + strlen(heap_start), "-");
 	checkf(line_with(out, heap_start + 2, line, sizeof(line)) == 0, "no heap line in:\n%s",
 	       out);
@@ -614,10 +596,10 @@ static int t_vmprint(void)
 	struct vm_pte leaf;
 	char pid[16], va[24], pa[24], line[160];
 	check(leaf_of(s.pid, heap, &leaf) == 0);
-	char *argv[] = {"vmprint", num(pid, (uint64)s.pid, 0), num(va, heap, 1), "4096", 0};
+	char *argv[] = {"vmprint", fmt_num(pid, (uint64)s.pid, 0), fmt_num(va, heap, 1), "4096", 0};
 	check(capture(argv, out, sizeof(out)) == 0);
-	checkf(line_with(out, num(pa, leaf.pa, 1), line, sizeof(line)) == 0, "no pa %s in:\n%s", pa,
-	       out);
+	checkf(line_with(out, fmt_num(pa, leaf.pa, 1), line, sizeof(line)) == 0, "no pa %s in:\n%s",
+	       pa, out);
 	checkf(contains(line, "vr--u-a") && contains(line, "refs 2") && contains(line, va),
 	       "leaf line: %s", line);
 	checkf(contains(out, ".. .. ..") && contains(out, "1 pages mapped"), "tree:\n%s", out);
