@@ -18,7 +18,7 @@
 int main(int argc, char *argv[]);
 void _start(int argc, char *argv[]);
 
-extern char data_start[], end[]; /* from user.ld */
+extern char __data_start[], end[]; /* from user.ld */
 
 /* Addresses go through a volatile so the compiler keeps every load and store. */
 static volatile uint64 addr_box;
@@ -28,7 +28,7 @@ void _start(int argc, char *argv[])
 	for (uint64 a = TEXT_START; a < (uint64)end; a += PG) {
 		addr_box = a;
 		volatile char *p = (volatile char *)addr_box;
-		if (a >= (uint64)data_start)
+		if (a >= (uint64)__data_start)
 			*p = *p;
 		else
 			(void)*p;
