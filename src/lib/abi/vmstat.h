@@ -8,11 +8,18 @@ struct vmstat {
 	unsigned long zero_fills;   /* anonymous pages zero-filled on first touch */
 	unsigned long pages_copied; /* pages copied by fork or copy-on-write */
 	unsigned long pagein;       /* file pages read from disk by the file pager */
-	unsigned long pageout;      /* dirty file pages written back */
+	unsigned long pageout;      /* dirty file pages written back (by anyone) */
 	unsigned long cached_pages; /* frames in the page cache now */
 	unsigned long objects;      /* memory objects alive now (files mapped, shared anon) */
 	unsigned long aspaces;      /* address spaces alive now */
 	unsigned long traced;       /* fault records written to the vmtrace ring since boot */
 	/* Faults by outcome since boot, indexed by VT_* of abi/vmtrace.h (VT_EXIT: always 0). */
 	unsigned long outcome[13];
+	/* The page cache under memory pressure (docs/reclaim.md). */
+	unsigned long dirty_pages;       /* cached pages whose data is newer than the disk's, now */
+	unsigned long reclaimable_pages; /* clean cached pages nothing maps or uses: free on demand */
+	unsigned long reclaimed;         /* cached pages the clock freed since boot */
+	unsigned long scanned;           /* pages the clock hand looked at since boot */
+	unsigned long flushed;           /* dirty pages the periodic flusher wrote back since boot */
+	unsigned long direct_reclaims;   /* allocations that had to reclaim pages themselves */
 };
