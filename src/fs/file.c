@@ -239,8 +239,8 @@ int filewrite(struct file *f, uint64 addr, int n)
 /*
  * fsync. Everything written to the file before the call is on disk when this returns 0:
  * write()s, whose transactions may not have committed yet (see log.c), and stores through
- * shared mappings, which mm writes back first (the caller's by their dirty bits, pages
- * other processes map whole: see mm/writeback.c). The log is global, so this also makes
+ * shared mappings, in any process, which mm writes back first (it finds them through the
+ * reverse map: mm/vmobj.c). The log is global, so this also makes
  * every other operation that ended before it durable; in particular, on a directory it
  * makes its entries durable (a new file's name, say), which is what fsync of a directory
  * means. Pipes and devices have nothing to sync: -1.
@@ -252,16 +252,19 @@ int filesync(struct file *f)
 
 	if (f->type != FD_INODE)
 		return -1;
+	/* The file's object lasts as long as the inode, which our reference keeps. */
 	ilock(f->ip);
-	if (f->ip->vmobj && vmobj_tryref(f->ip->vmobj))
-		obj = f->ip->vmobj;
+	obj = f->ip->vmobj;
 	iunlock(f->ip);
-	if (obj) {
-		/* No fs lock held: write-back takes the log and the inode lock itself. */
-		r = as_writeback_object(myproc()->as, obj);
-		vmobj_unref(obj);
-	}
+	/* No fs lock held: write-back takes the log and the inode lock itself. */
+	if (obj && vmobj_writeback(obj) < 0)
+		r = -1;
 	if (log_force() < 0)
 		r = -1;
 	return r;
+}
+
+int fs_sync(void)
+{
+	return log_force();
 }

@@ -28,7 +28,8 @@ struct inode {
 	uint size;
 	uint addrs[NDIRECT + 2];
 
-	/* The page cache of this file while it is mapped (see inode_pager.c); under lock. */
+	/* The page cache of this regular file, once it was used; kept until the inode leaves
+	 * the table (see inode_pager.c). Set under the inode table lock and ip->lock. */
 	struct vmobj *vmobj;
 };
 
@@ -41,6 +42,8 @@ void fsinit(int dev);
 
 void begin_op(void);
 void end_op(void);
+/* Waits until every operation that has ended is on the disk: 0, or -1 on a disk error. */
+int fs_sync(void);
 
 struct inode *namei(char *path);
 struct inode *nameiparent(char *path, char *name);
@@ -60,7 +63,8 @@ int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
 
 /*
  * The inode's memory object (its page cache), created on first use, with a new reference
- * for the caller (one per mapping). Implemented by the inode pager, inode_pager.c.
+ * for the caller (one per mapping), which also holds the inode. ip locked. The inode
+ * pager, inode_pager.c.
  */
 struct vmobj *inode_vmobj(struct inode *ip);
 

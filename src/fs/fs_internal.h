@@ -91,3 +91,14 @@ int isdirempty(struct inode *dp);
 void pipeclose(struct pipe *pi, int writable);
 int piperead(struct pipe *pi, uint64 addr, int n);
 int pipewrite(struct pipe *pi, uint64 addr, int n);
+
+/* Reads from the file's blocks, past the page cache (the inode pager's own reads, and
+ * directories); like readi otherwise. */
+int readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
+/* The page cache of regular file ip (locked), made on first use; NULL if out of memory.
+ * The inode keeps it (no new reference for the caller). */
+struct vmobj *inode_cache(struct inode *ip);
+/* The inode pager's bookkeeping in the inode table: set ip->vmobj; and take a reference
+ * on ip if obj is still its object (1), for a write-back (0: ip has moved on). */
+void inode_set_object(struct inode *ip, struct vmobj *obj);
+int inode_hold_object(struct inode *ip, struct vmobj *obj);

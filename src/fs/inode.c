@@ -184,28 +184,60 @@ void iinit(void)
  */
 struct inode *iget(uint dev, uint inum)
 {
-	struct inode *ip, *empty = NULL;
+	struct inode *ip, *empty = NULL, *cached = NULL;
 
 	if (inum < ROOTINO || inum >= fs_sb.ninodes)
 		return NULL;
 	acquire(&itable.lock);
 	for (ip = &itable.inode[0]; ip < &itable.inode[NINODE]; ip++) {
-		if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+		/* An unreferenced slot that still has its page cache is still that inode. */
+		if ((ip->ref > 0 || ip->vmobj) && ip->dev == dev && ip->inum == inum) {
 			ip->ref++;
 			release(&itable.lock);
 			return ip;
 		}
-		if (!empty && ip->ref == 0)
-			empty = ip;
+		if (ip->ref > 0)
+			continue;
+		if (!ip->vmobj) {
+			if (!empty)
+				empty = ip;
+		} else if (!cached && !vmobj_dirty(ip->vmobj)) {
+			cached = ip;
+		}
 	}
+	/* Only when no slot is free does a cached file's inode leave, taking its pages. */
+	if (!empty)
+		empty = cached;
+	struct vmobj *gone = NULL;
 	if (empty) {
+		gone = empty->vmobj;
+		empty->vmobj = NULL;
 		empty->dev = dev;
 		empty->inum = inum;
 		empty->ref = 1;
 		empty->valid = 0;
 	}
 	release(&itable.lock);
+	if (gone)
+		vmobj_disown(gone);
 	return empty;
+}
+
+void inode_set_object(struct inode *ip, struct vmobj *obj)
+{
+	acquire(&itable.lock);
+	ip->vmobj = obj;
+	release(&itable.lock);
+}
+
+int inode_hold_object(struct inode *ip, struct vmobj *obj)
+{
+	acquire(&itable.lock);
+	int ok = ip->vmobj == obj;
+	if (ok)
+		ip->ref++;
+	release(&itable.lock);
+	return ok;
 }
 
 /* Reads or writes disk inode inum's slot in its (locked) inode block. */
@@ -555,7 +587,7 @@ static uint read_block(uint dev, uint a, uint boff, int user_dst, uint64 dst, ui
 	return user_dst ? copyout_nofault(1, dst, tmp, m) : m;
 }
 
-int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+int readi_blocks(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
 	struct maprun run = {.n = 0};
 	uint tot = 0;
@@ -567,20 +599,46 @@ int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 	while (tot < n) {
 		uint bn = off / BSIZE, boff = off % BSIZE;
 		uint m = MIN(n - tot, BSIZE - boff);
-		uint k;
-		char *page = ip->vmobj ? vmobj_page_lookup(ip->vmobj, off) : NULL;
-		if (page) {
-			/* The page cache may hold stores made through a mapping that have not
-			 * been written back yet: it is the newest copy, so read from it. */
-			k = copyout_nofault(user_dst, dst + tot, page + off % PGSIZE, m);
-			vmobj_page_put(page);
-		} else {
-			int moved = run.n == 0 || bn < run.first || bn >= run.first + run.n;
-			uint a = run_get(ip, bn, &run);
-			if (moved)
-				run_prefetch(ip, &run, bn);
-			k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
-		}
+		int moved = run.n == 0 || bn < run.first || bn >= run.first + run.n;
+		uint a = run_get(ip, bn, &run);
+		if (moved)
+			run_prefetch(ip, &run, bn);
+		uint k = read_block(ip->dev, a, boff, user_dst, dst + tot, m);
+		tot += k;
+		off += k;
+		if (k != m)
+			break; /* user memory that is not resident (or bad) */
+	}
+	return (int)tot;
+}
+
+/*
+ * A regular file is read through its page cache: each page is read from the disk once
+ * (readi_blocks, by the pager, reading the block run it starts together so that a
+ * sequential read finds the next page's blocks already in) and copied from the cache after
+ * that, however often and by whomever it is read. The cache also holds stores made
+ * through mappings that are not written back yet: the newest copy. Directories and
+ * devices, and a file whose object cannot be had, are read from their blocks.
+ */
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+	struct vmobj *obj = ip->type == T_FILE ? inode_cache(ip) : NULL;
+	uint tot = 0;
+
+	if (!obj)
+		return readi_blocks(ip, user_dst, dst, off, n);
+	if (off > ip->size || off + n < off)
+		return 0;
+	if (off + n > ip->size)
+		n = ip->size - off;
+	while (tot < n) {
+		uint m = MIN(n - tot, PGSIZE - off % PGSIZE);
+		int disk;
+		char *page = vmobj_page_read(obj, off, &disk);
+		if (!page)
+			break; /* no memory, or the disk failed: a short read */
+		uint k = copyout_nofault(user_dst, dst + tot, page + off % PGSIZE, m);
+		vmobj_page_put(page);
 		tot += k;
 		off += k;
 		if (k != m)
@@ -618,9 +676,11 @@ static uint write_block(struct inode *ip, uint bn, uint boff, int user_src, uint
 	brelse(bp);
 	op_add(o, a);
 	if (ip->vmobj) {
-		/* Keep mapped copies of this page in step with the file. */
+		/* write() writes through: the disk (through the log) and the cached page, if
+		 * there is one, get the bytes; if there is none, a fill in progress is told to
+		 * read again, so it cannot cache what was there before. */
 		uint64 foff = (uint64)bn * BSIZE + boff;
-		char *page = vmobj_page_lookup(ip->vmobj, foff);
+		char *page = vmobj_page_for_write(ip->vmobj, foff);
 		if (page) {
 			memmove(page + foff % PGSIZE, from, m);
 			vmobj_page_put(page);
@@ -837,6 +897,10 @@ void itrunc(struct inode *ip)
 		iunlock(ip);
 		end_op();
 	} while (!done);
+	/* With no lock held now: unmap the cut-off pages from every process that maps them
+	 * (their next touch is a bus error). The caller's reference keeps ip->vmobj. */
+	if (ip->vmobj)
+		vmobj_truncate_unmap(ip->vmobj);
 }
 
 /* Frees an orphan's blocks and the inode itself, then drops the orphan list's reference. */
@@ -860,9 +924,14 @@ static void reap(struct inode *ip)
 		log_end_op();
 	} while (!done);
 
+	/* The inode is free: its page cache goes with it (nothing maps an orphan). */
 	acquire(&itable.lock);
+	struct vmobj *gone = ip->vmobj;
+	ip->vmobj = NULL;
 	ip->ref--;
 	release(&itable.lock);
+	if (gone)
+		vmobj_disown(gone);
 }
 
 void inode_reap_orphans(void)

@@ -20,6 +20,18 @@ void acquiresleep(struct sleeplock *lk)
 	release(&lk->lk);
 }
 
+int tryacquiresleep(struct sleeplock *lk)
+{
+	acquire(&lk->lk);
+	int got = !lk->locked;
+	if (got) {
+		lk->locked = 1;
+		lk->pid = myproc() ? myproc()->pid : -1;
+	}
+	release(&lk->lk);
+	return got;
+}
+
 void releasesleep(struct sleeplock *lk)
 {
 	acquire(&lk->lk);

@@ -11,5 +11,8 @@ struct sleeplock {
 
 void initsleeplock(struct sleeplock *lk, const char *name);
 void acquiresleep(struct sleeplock *lk);
+/* Takes lk only if it is free, never waiting: 1 if taken. For reclaim, which must not wait
+ * for a lock whose holder may be waiting for memory. */
+int tryacquiresleep(struct sleeplock *lk);
 void releasesleep(struct sleeplock *lk);
 int holdingsleep(struct sleeplock *lk);

@@ -4,7 +4,9 @@
  * vm_fault() on first touch.
  *
  * Lock order: as->lock (sleep lock) -> kmalloc_lock -> page_lock. Only the owning process
- * (or exec/fork building a new one that nobody else can see yet) changes an aspace.
+ * (or exec/fork building a new one) changes an aspace's VMAs. Its PTEs may also be taken
+ * away by reclaim and truncate, which find them through the reverse map (rmap.c) and
+ * change them only holding as->lock: so fork holds the child's lock too while it fills it.
  *
  * Readers of another process's map (inspect.c) hold a reference (as_hold, taken by proc
  * while the pointer is stable) and then as->lock. The struct lives until the last
@@ -26,7 +28,7 @@ struct aspace *as_create(void)
 	struct aspace *as = kmalloc(sizeof(*as));
 	if (!as)
 		return NULL;
-	as->pmap = pmap_create();
+	as->pmap = pmap_create(as);
 	if (!as->pmap) {
 		kfree(as);
 		return NULL;
@@ -284,9 +286,11 @@ static int fork_vma(struct aspace *child, struct aspace *parent, struct vma *pv)
 			prot &= ~PMAP_W;
 			pmap_protect(parent->pmap, va, prot);
 		}
-		if (pmap_enter(child->pmap, va, pa, prot) < 0)
+		page_ref(pa); /* before the PTE exists, which reclaim could take at once */
+		if (pmap_enter(child->pmap, va, pa, prot) < 0) {
+			page_unref(pa);
 			return -1;
-		page_ref(pa);
+		}
 		va += PGSIZE;
 	}
 	return 0;
@@ -298,6 +302,7 @@ struct aspace *as_fork(struct aspace *parent)
 	if (!child)
 		return NULL;
 	acquiresleep(&parent->lock);
+	acquiresleep(&child->lock); /* nobody else takes it yet, but reclaim may try */
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	int ok = 0;
@@ -306,6 +311,7 @@ struct aspace *as_fork(struct aspace *parent)
 		if ((ok = fork_vma(child, parent, v)) < 0)
 			break;
 	pmap_batch_end(parent->pmap);
+	releasesleep(&child->lock);
 	releasesleep(&parent->lock);
 	if (ok < 0) {
 		as_destroy(child);

@@ -44,7 +44,7 @@ static int access_allowed(int prot, enum fault_access access)
 /* Map a fresh private copy of frame src_pa at va; drops the caller's reference to src. */
 static enum fault_result map_copy(struct aspace *as, struct vma *v, uint64 va, uint64 src_pa)
 {
-	void *copy = page_alloc();
+	void *copy = page_alloc_dirty(); /* overwritten whole: zeroing it first is wasted */
 	if (!copy)
 		return FAULT_OOM;
 	memmove(copy, P2V(src_pa), PGSIZE);
@@ -97,6 +97,7 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 {
 	uint64 pa;
 	int disk;
+	uint64 gen = vmobj_gen(v->obj);
 	enum fault_result r = vmobj_get_page(v->obj, v->off + (va - v->start), &pa, &disk);
 	if (r != FAULT_OK)
 		return r;
@@ -110,6 +111,12 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 	if (pmap_enter(as->pmap, va, pa, prot) < 0) {
 		page_unref(pa);
 		return FAULT_OOM;
+	}
+	/* A truncate that ran since we looked could not see this new PTE: take it away
+	 * again, and the access faults once more, against the new size. */
+	if (vmobj_gen(v->obj) != gen) {
+		pmap_remove(as->pmap, va);
+		page_unref(pa);
 	}
 	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
 }
@@ -163,6 +170,10 @@ enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access acces
 		return FAULT_NOMAP;
 	acquiresleep(&as->lock);
 	enum fault_result r = fault_locked(as, va, access, 0);
+	/* Out of clean pages: a fault holds no file-system lock, so it may write dirty ones
+	 * back itself (the page daemon may be behind) before it gives up. */
+	for (int i = 0; r == FAULT_OOM && i < 8 && reclaim_pages(32, 1) > 0; i++)
+		r = fault_locked(as, va, access, 0);
 	releasesleep(&as->lock);
 	return r;
 }

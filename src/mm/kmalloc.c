@@ -7,7 +7,8 @@
  * free-page count that the leak tests watch. Requests above 2048 bytes get a whole page.
  *
  * Lock: kmalloc_lock protects the partial lists and the slab fields of struct page.
- * Lock order: kmalloc_lock -> page_lock (page_alloc/page_free are called inside).
+ * Lock order: kmalloc_lock -> page_lock (page_free is called inside). A new slab page is
+ * allocated with the lock dropped, so that page_alloc may reclaim for it.
  */
 #include "mm_internal.h"
 #include "arch/riscv/memlayout.h"
@@ -59,11 +60,11 @@ void *kmalloc(size_t n)
 	acquire(&kmalloc_lock);
 	struct page *pg = partial[c];
 	if (!pg) {
+		release(&kmalloc_lock);
 		char *mem = page_alloc();
-		if (!mem) {
-			release(&kmalloc_lock);
+		if (!mem)
 			return NULL;
-		}
+		acquire(&kmalloc_lock);
 		pg = pa_to_page(V2P(mem));
 		pg->kclass = c + 1;
 		pg->inuse = 0;

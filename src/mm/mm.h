@@ -21,7 +21,13 @@
 
 /* ---- physical pages (page.c) ---- */
 void page_init(uint64 pa_start, uint64 pa_end);
-void *page_alloc(void); /* one zeroed page (kernel address), or NULL when memory is exhausted */
+/* One zeroed page (kernel address), or NULL when memory is exhausted and nothing clean is
+ * left to reclaim. A caller holding no spin lock may have it reclaim cached pages. */
+void *page_alloc(void);
+/* The same without zeroing, for a frame the caller overwrites whole at once (a copy). */
+void *page_alloc_dirty(void);
+/* Per-frame storage for the machine-dependent layer (the pmap's reverse map). */
+void **page_md(uint64 pa);
 void page_free(void *kva);
 uint64 page_free_count(void);
 
@@ -99,9 +105,9 @@ const char *vm_fault_reason(struct aspace *as, uint64 va, enum fault_result r);
 
 /* ---- memory objects and pagers (vmobj.c) ----
  *
- * A vmobj is what backs a region: one file's pages (its page cache, shared by every mapping
- * of the file) or shared anonymous memory. A pager fills and writes back its pages; fs
- * implements one for inodes, mm one for anonymous memory.
+ * A vmobj is what backs a region: one file's pages (its page cache, shared by read(),
+ * write(), exec and every mapping of the file) or shared anonymous memory. A pager fills
+ * and writes back its pages; fs implements one for inodes, mm one for anonymous memory.
  */
 struct vmobj;
 struct pager_ops {
@@ -114,21 +120,53 @@ struct pager_ops {
 	int (*sync)(struct vmobj *obj);
 	/* Current size in bytes: touching a page wholly at or past it is a bus error. */
 	uint64 (*size)(struct vmobj *obj);
-	/* The last reference is gone: drop whatever the pager holds (e.g. the inode). */
-	void (*release)(struct vmobj *obj);
+	/* A reference to the object was taken / dropped: pin the owner (the inode) with it.
+	 * unref may do I/O (the last reference to an unlinked file frees it). NULL: none. */
+	void (*ref)(struct vmobj *obj);
+	void (*unref)(struct vmobj *obj);
+	/* Pins the owner for a write-back if the object is still its, called with mm's
+	 * cache lock held (a spin lock: it must not sleep): 1, then unref ends it; or 0. */
+	int (*hold)(struct vmobj *obj);
 };
-struct vmobj *vmobj_create(const struct pager_ops *ops, void *data); /* refcount 1, or NULL */
+/* A new object whose one reference is its owner's (dropped with vmobj_disown), or NULL. */
+struct vmobj *vmobj_create(const struct pager_ops *ops, void *data);
 void *vmobj_data(struct vmobj *obj);
-int vmobj_tryref(struct vmobj *obj); /* takes a reference unless obj is already dying: 1/0 */
+void vmobj_ref(struct vmobj *obj); /* one more user (a mapping); calls the pager's ref */
 void vmobj_unref(struct vmobj *obj);
+/* The owner lets go (an inode leaves memory): the object, and its pages, go with the last
+ * reference. Dirty pages should have been written back first. */
+void vmobj_disown(struct vmobj *obj);
+int vmobj_dirty(struct vmobj *obj); /* whether any cached page is known dirty */
 /*
- * read()/write() coherence: the kernel address of the cached page at byte offset off (with a
- * reference the caller drops with vmobj_page_put), or NULL if that page is not cached.
+ * read()/write(): the kernel address of the cached page at byte offset off, with a
+ * reference the caller drops with vmobj_page_put. vmobj_page_lookup returns NULL if it is
+ * not cached; vmobj_page_read reads it through the pager then (*disk = 1), and returns
+ * NULL only if that fails (past the end, no memory, a disk error).
  */
 void *vmobj_page_lookup(struct vmobj *obj, uint64 off);
+void *vmobj_page_read(struct vmobj *obj, uint64 off, int *disk);
+/* write(): the cached page at off like vmobj_page_lookup; if there is none, makes sure
+ * that a fill of that page already under way reads the disk again. */
+void *vmobj_page_for_write(struct vmobj *obj, uint64 off);
 void vmobj_page_put(void *page);
-/* The object shrank to size bytes: cached bytes past it become zero, in every mapping. */
+/* fsync's part in mm: writes back every dirty page of obj, whoever stored to it (through
+ * any mapping, found by the reverse map). 0, or -1 if the pager failed. The caller then
+ * syncs. */
+int vmobj_writeback(struct vmobj *obj);
+/* The object shrank to size bytes (called with fs locks held): cached bytes past it become
+ * zero and whole pages past it leave the cache. Then, with no fs lock held, the caller must
+ * call vmobj_truncate_unmap, which unmaps those pages from every process (a later touch
+ * there is a bus error) and frees them. */
 void vmobj_truncate(struct vmobj *obj, uint64 size);
+void vmobj_truncate_unmap(struct vmobj *obj);
+
+/* ---- reclaim (reclaim.c), run by kernel threads that proc starts ---- */
+/* One round of the page daemon: reclaims (writing back) if free memory is low; returns
+ * how many ticks to sleep before the next round. */
+int vm_pageout_run(void);
+int vm_memory_low(void); /* free pages are below the low watermark */
+/* Writes back every dirty cached page (the flusher, and halt): how many it wrote. */
+uint64 vm_flush_all(void);
 
 /* ---- mmap family (mmap.c); prot/flags already validated by the caller ---- */
 /* Extra flag for as_mmap: the file was not opened for writing, so a shared mapping of it
@@ -142,10 +180,6 @@ int as_munmap(struct aspace *as, uint64 addr, uint64 len);
  * sync), whatever the msync flags: MS_ASYNC is as synchronous as MS_SYNC. -1 if part of the
  * range is unmapped or a write-back failed. */
 int as_msync(struct aspace *as, uint64 addr, uint64 len);
-/* fsync's part in mm: writes back every page of obj that may be dirty, the caller's
- * mappings' by their dirty bits and any page another address space maps whole (see
- * writeback.c). 0, or -1 if the pager failed. The caller then syncs. */
-int as_writeback_object(struct aspace *as, struct vmobj *obj);
 /* Change protection of whole pages; -1 if part of the range is unmapped or a shared
  * mapping made with MMAP_NOWRITE would become writable. */
 int as_mprotect(struct aspace *as, uint64 addr, uint64 len, int prot);

@@ -23,12 +23,19 @@ struct page {
 	void *kfree_list;  /* kmalloc: free objects in this page */
 	struct page *next; /* free list, or kmalloc partial list */
 	struct page *prev;
-	/* Page cache: set while the frame holds page `pgoff` of object `obj`. */
+	void *md; /* the machine-dependent layer's (pmap: this frame's pv list) */
+	/* Page cache (vmobj.c, under cache_lock): set while the frame holds page `pgoff` of
+	 * object `obj`. */
 	struct vmobj *obj;
 	uint64 pgoff;
-	struct page *hnext; /* page-cache hash chain */
-	struct page *onext; /* the object's list of cached pages */
+	struct page *hnext;        /* hash chain */
+	struct page *onext, *oprev; /* the object's list of cached pages */
+	struct page *lnext, *lprev; /* the clock's ring of reclaimable pages (reclaim.c) */
+	uint32 flags;               /* PG_*, changed atomically */
 };
+#define PG_DIRTY  0x1 /* newer than the disk: must be written back before it is freed */
+#define PG_REF    0x2 /* used by read()/write() or a fault since the clock last passed */
+#define PG_ONRING 0x4 /* on the clock's ring */
 
 struct page *pa_to_page(uint64 pa);
 uint64 page_to_pa(struct page *pg);
@@ -55,19 +62,51 @@ struct aspace {
 
 struct vmobj {
 	int id;     /* small number naming the object to user tools (inspect.c) */
-	int refcnt; /* VMAs (and transient users) holding it; under cache_lock */
-	int dying;  /* refcnt reached 0: no new references */
+	int refcnt; /* its owner's (the inode's) + one per VMA or other user; under cache_lock */
 	const struct pager_ops *ops;
 	void *data;         /* the pager's own (an inode for files) */
-	struct page *pages; /* cached pages, linked by onext */
+	struct page *pages; /* cached pages, linked by onext/oprev */
 	uint64 npages;
+	uint64 ndirty;       /* of them, PG_DIRTY */
+	struct page *doomed; /* cut off by truncate but still mapped (vmobj_truncate_unmap) */
+	uint64 gen;          /* bumped by truncate: a fault that raced with one retries */
+	int filling;         /* pages being read in by the pager right now */
 };
 
 /* The page at byte offset off of obj, from the cache or read through the pager. On success
  * returns FAULT_OK and *pa with a reference for the caller; *disk says whether the pager
  * had to read it. */
 enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa, int *disk);
-void vmobj_ref(struct vmobj *obj);
+/* Pages of the cache (vmobj.c; cache_lock taken inside). */
+void page_set_flag(struct page *pg, uint32 f);
+int page_test_clear_flag(struct page *pg, uint32 f); /* 1 if it was set */
+void page_mark_dirty(struct page *pg);               /* PG_DIRTY, counted in its object */
+int page_clean(struct page *pg);                     /* clears PG_DIRTY: 1 if it was set */
+/* Frees pg (with the caller's one reference) if nothing else uses it and it is clean:
+ * out of the cache, then back to the allocator. 1 if freed; else drops the caller's. */
+int vmobj_evict(struct page *pg);
+/* Writes pg back to its object's pager if it is dirty (PG_DIRTY, or a D bit in any PTE
+ * mapping it), with the object pinned for the write: 1 written, 0 clean, -1 failed or the
+ * object is going. The caller holds a reference on pg and no spin lock. */
+int vmobj_writeback_page(struct page *pg);
+/* Zeroes the bytes of page (at byte offset off of its object) that lie past size. */
+void page_zero_tail(void *page, uint64 off, uint64 size);
+
+/* Reverse map, mm's side (rmap.c): take every PTE mapping frame pa away, in whatever
+ * address space, each under its owner's lock. wait = 0 (reclaim): skip an owner whose lock
+ * is taken, returning 0; wait = 1 (truncate, no fs lock held): wait for it. *dirty |=
+ * whether a removed PTE had its D bit set. 1 when no mapping is left. */
+int rmap_unmap_all(uint64 pa, int wait, int *dirty);
+
+/* The clock (reclaim.c). clock_add/del are called with cache_lock held. */
+void clock_add(struct page *pg);
+void clock_del(struct page *pg);
+/* Up to want clean pages taken back (may_write: dirty ones written back first); freed. */
+uint64 reclaim_pages(uint64 want, int may_write);
+void vm_watermarks(uint64 total);
+/* Cached pages that reclaim could free at once: clean, and nothing but the cache uses. */
+uint64 vmobj_reclaimable(void);
+uint64 vmobj_gen(struct vmobj *obj); /* changes whenever the object is truncated */
 /* For inspect.c: map[i] = VMPC_CACHED or VMPC_MAPPED for the cached pages of obj in
  * [first, first+n) (the caller zeroed map); *cached and *mapped count the whole object. */
 void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped);
@@ -91,6 +130,8 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end);
 struct vm_counters {
 	uint64 faults, zero_fills, pages_copied, pagein, pageout;
 	uint64 cached_pages, objects, aspaces, traced; /* the first three go up and down */
+	uint64 dirty_pages;                            /* goes up and down */
+	uint64 reclaimed, scanned, flushed, direct_reclaims;
 	uint64 outcome[VT_NOUTCOMES];
 };
 extern struct vm_counters vm_counters;

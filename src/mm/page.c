@@ -3,6 +3,12 @@
  * frame, holding its reference count. Frames shared by several mappings (fork, shared
  * memory) are freed when their last reference goes.
  *
+ * When the free list runs low, page_alloc takes clean pages back from the page cache
+ * itself (direct reclaim, reclaim.c) rather than fail, but only for a caller that holds no
+ * spin lock (interrupts on): reclaim takes the page cache's and the reverse map's locks. A
+ * small reserve below the min watermark is kept for callers that cannot reclaim (kmalloc
+ * under its lock, page tables inside the pmap), so they do not fail first.
+ *
  * Lock: page_lock protects the free list, the free count and every refcnt. It is a leaf.
  */
 #include "mm_internal.h"
@@ -10,13 +16,20 @@
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "arch/riscv/riscv.h"
 
 static struct spinlock page_lock;
 static struct page *pages;     /* pages[i] describes frame base_pa + i*PGSIZE */
 static uint64 base_pa, npages; /* frames described by pages[] */
 static struct page *free_list;
 static uint64 nfree, ntotal;
+static uint64 min_free; /* the reserve: only callers that cannot reclaim go below it */
 struct vm_counters vm_counters;
+
+void **page_md(uint64 pa)
+{
+	return &pa_to_page(pa)->md;
+}
 
 struct page *pa_to_page(uint64 pa)
 {
@@ -47,26 +60,47 @@ void page_init(uint64 pa_start, uint64 pa_end)
 		nfree++;
 	}
 	ntotal = nfree;
+	min_free = ntotal / 256 + 16;
+	vm_watermarks(ntotal);
 	/* Frames below `first` (firmware, kernel, this array) are never free: pin them. */
 	for (uint64 pa = base_pa; pa < first; pa += PGSIZE)
 		pa_to_page(pa)->refcnt = 1;
 }
 
-void *page_alloc(void)
+/* A frame off the free list, leaving the reserve alone unless reserve_ok. */
+static struct page *take(int reserve_ok)
 {
 	acquire(&page_lock);
 	struct page *pg = free_list;
-	if (pg) {
+	if (pg && (reserve_ok || nfree > min_free)) {
 		free_list = pg->next;
 		nfree--;
 		pg->refcnt = 1;
 		pg->next = NULL;
+	} else {
+		pg = NULL;
 	}
 	release(&page_lock);
-	if (!pg)
-		return NULL;
-	void *kva = P2V(page_to_pa(pg));
-	memset(kva, 0, PGSIZE);
+	return pg;
+}
+
+void *page_alloc_dirty(void)
+{
+	int can_reclaim = intr_get(); /* off: a spin lock is held (or early boot) */
+	struct page *pg = take(!can_reclaim);
+	if (!pg && can_reclaim) {
+		VM_COUNT(direct_reclaims);
+		reclaim_pages(32, 0);
+		pg = take(1);
+	}
+	return pg ? P2V(page_to_pa(pg)) : NULL;
+}
+
+void *page_alloc(void)
+{
+	void *kva = page_alloc_dirty();
+	if (kva)
+		memset(kva, 0, PGSIZE);
 	return kva;
 }
 
@@ -128,6 +162,12 @@ void vm_stat(struct vmstat *out)
 	out->objects = vm_counters.objects;
 	out->aspaces = vm_counters.aspaces;
 	out->traced = vm_counters.traced;
+	out->dirty_pages = vm_counters.dirty_pages;
+	out->reclaimable_pages = vmobj_reclaimable();
+	out->reclaimed = vm_counters.reclaimed;
+	out->scanned = vm_counters.scanned;
+	out->flushed = vm_counters.flushed;
+	out->direct_reclaims = vm_counters.direct_reclaims;
 	_Static_assert(ARRAY_SIZE(out->outcome) == VT_NOUTCOMES, "abi/vmstat.h outcome[]");
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		out->outcome[i] = __atomic_load_n(&vm_counters.outcome[i], __ATOMIC_RELAXED);

@@ -95,6 +95,7 @@ void freeproc(struct proc *p)
 	p->pid = 0;
 	p->parent = NULL;
 	p->name[0] = 0;
+	p->kthread = NULL;
 	p->chan = NULL;
 	p->killed = 0;
 	p->xstate = 0;
@@ -110,6 +111,7 @@ static void fork_return(void)
 		/* The file system sleeps on disk I/O, so it starts in a process context. */
 		first = 0;
 		fsinit(ROOTDEV);
+		kthreads_start(); /* they write back through the file system */
 		char *argv[] = {"init", NULL};
 		if (kexec("/init", argv) < 0)
 			panic("cannot exec /init");

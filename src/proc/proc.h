@@ -65,6 +65,7 @@ struct proc {
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	char name[16];
+	void (*kthread)(void); /* a kernel thread's loop (kthread.c); NULL for a process */
 };
 
 int cpuid(void);

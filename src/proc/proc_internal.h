@@ -11,3 +11,5 @@ void freeproc(struct proc *p);
 void sched(void);
 void kick_idle_hart(void);
 void swtch(struct context *old, struct context *new);
+/* Starts the kernel threads (kthread.c), once the file system is up. */
+void kthreads_start(void);

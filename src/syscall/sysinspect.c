@@ -118,7 +118,9 @@ static int file_object(int fd, struct vmobj **obj, uint64 *size)
 		return -1;
 	ilock(f->ip);
 	int ok = f->ip->type == T_FILE;
-	*obj = ok && f->ip->vmobj && vmobj_tryref(f->ip->vmobj) ? f->ip->vmobj : NULL;
+	*obj = ok ? f->ip->vmobj : NULL;
+	if (*obj)
+		vmobj_ref(*obj);
 	*size = f->ip->size;
 	iunlock(f->ip);
 	return ok ? 0 : -1;

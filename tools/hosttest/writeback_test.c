@@ -6,7 +6,9 @@
  * reference counts, and a pager whose put_page and sync can be told to fail. A user
  * program cannot make the inode pager fail (write-back never allocates a block, and the
  * disk driver reports no errors), so this is where the error paths of msync and fsync are
- * checked: a failed put_page must reach the caller and leave its page dirty.
+ * checked: a failed put_page must reach the caller and leave its page dirty. The page
+ * cache's side (PG_DIRTY, kept when reclaim takes a dirty page's PTE away) is faked too,
+ * so that a page dirty only there is seen to be written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,53 @@ void *vmobj_page_lookup(struct vmobj *obj, uint64 off)
 void vmobj_page_put(void *page)
 {
 	frame_refs[frame_of(V2P(page))]--;
+}
+
+static struct page fpages[NFRAME];
+
+void page_zero_tail(void *page, uint64 off, uint64 size)
+{
+	if (off < size && size - off < 4096)
+		memset((char *)page + (size - off), 0, 4096 - (size - off));
+}
+
+struct page *pa_to_page(uint64 pa)
+{
+	return &fpages[frame_of(pa)];
+}
+
+int page_clean(struct page *pg)
+{
+	int was = (pg->flags & PG_DIRTY) != 0;
+	pg->flags &= ~PG_DIRTY;
+	return was;
+}
+
+void page_mark_dirty(struct page *pg)
+{
+	pg->flags |= PG_DIRTY;
+}
+
+int vmobj_dirty(struct vmobj *o)
+{
+	for (int i = 0; i < NFRAME; i++)
+		if (fpages[i].flags & PG_DIRTY)
+			return 1;
+	return 0;
+}
+
+/* As the real one: writes a PG_DIRTY page back through the pager, keeping it dirty on
+ * failure. Frame i holds page i of obj. */
+int vmobj_writeback_page(struct page *pg)
+{
+	if (!page_clean(pg))
+		return 0;
+	int i = (int)(pg - fpages);
+	if (pg->obj->ops->put_page(pg->obj, (uint64)i * 4096, frames[i], 4096) < 0) {
+		page_mark_dirty(pg);
+		return -1;
+	}
+	return 1;
 }
 
 struct pmap {
@@ -188,6 +237,9 @@ static void setup(int flags)
 	memset(&as, 0, sizeof(as));
 	memset(vmas, 0, sizeof(vmas));
 	memset(frame_refs, 0, sizeof(frame_refs));
+	memset(fpages, 0, sizeof(fpages));
+	for (int i = 0; i < NFRAME; i++)
+		fpages[i].obj = &obj;
 	as.pmap = &pm;
 	vma_tree_init(&as.vmas);
 	vmas[0] = (struct vma){.start = BASE,
@@ -296,49 +348,24 @@ static void test_private_untouched(void)
 	CHECK(nputs == 0 && syncs == 0);
 }
 
-static void test_object_own_and_foreign(void)
+static void test_kept_dirty(void)
 {
 	setup(VMA_SHARED);
-	page(0, 1, 1); /* ours, dirty: written by its D bit */
-	page(1, 1, 0); /* ours, clean: not written */
-	page(2, 0, 0); /* cached, nobody maps it: clean, not written */
-	page(3, 0, 0);
-	frame_refs[3]++; /* mapped by another address space: written whole */
-	CHECK(as_writeback_object(&as, &obj) == 0);
-	CHECK(nputs == 2 && was_put(0) && was_put(3 * PG));
-	CHECK(lock_held == 0 && locked_in_put);
+	page(0, 1, 0); /* mapped, PTE clean, but PG_DIRTY (flusher or reclaim saw it) */
+	page(1, 0, 0); /* unmapped by reclaim while dirty: only PG_DIRTY says so */
+	page(2, 0, 0); /* unmapped and clean */
+	fpages[0].flags |= PG_DIRTY;
+	fpages[1].flags |= PG_DIRTY;
+	CHECK(writeback_range(&as, &vmas[0], BASE, BASE + 4 * PG) == 0);
+	CHECK(nputs == 2 && was_put(0) && was_put(PG) && !was_put(2 * PG));
+	CHECK(!(fpages[0].flags & PG_DIRTY) && !(fpages[1].flags & PG_DIRTY));
 	for (int i = 0; i < NCACHED; i++)
-		CHECK(frame_refs[i] == (i == 0 || i == 1 || i == 3 ? 2 : 1)); /* lookups dropped */
-	/* Mapped twice by us (two VMAs over one page): still only ours. */
-	vmas[1] = (struct vma){.start = BASE + 8 * PG,
-	                       .end = BASE + 9 * PG,
-	                       .prot = PROT_READ,
-	                       .flags = VMA_SHARED,
-	                       .kind = VMA_MMAP,
-	                       .obj = &obj,
-	                       .off = PG};
-	vma_insert(&as.vmas, &vmas[1]);
-	pm.e[pm.n++] = (struct pte){BASE + 8 * PG, frame_pa(1), 0};
-	frame_refs[1]++;
-	nputs = 0;
-	CHECK(as_writeback_object(&as, &obj) == 0);
-	CHECK(nputs == 1 && was_put(3 * PG));
-}
-
-static void test_object_failure(void)
-{
-	setup(VMA_SHARED);
-	page(0, 1, 1);
-	page(2, 0, 0);
-	frame_refs[2]++;
-	fail_off = 2 * PG; /* a foreign page fails */
-	CHECK(as_writeback_object(&as, &obj) == -1);
-	fail_off = 0; /* our own dirty page fails */
-	pte_at(&pm, BASE)->dirty = 1;
-	CHECK(as_writeback_object(&as, &obj) == -1);
-	CHECK(pte_at(&pm, BASE)->dirty);
-	fail_off = -1;
-	CHECK(as_writeback_object(&as, &obj) == 0);
+		CHECK(frame_refs[i] == (i == 0 ? 2 : i < 3 ? 1 : 0)); /* lookups dropped */
+	/* A failure keeps it dirty and is reported. */
+	fpages[1].flags |= PG_DIRTY;
+	fail_off = (int)PG;
+	CHECK(writeback_range(&as, &vmas[0], BASE, BASE + 4 * PG) == -1);
+	CHECK(fpages[1].flags & PG_DIRTY);
 }
 
 static void run(void (*fn)(void), const char *name)
@@ -358,8 +385,7 @@ int main(void)
 	run(test_failure_reported, "a failed put_page is reported and its page stays dirty");
 	run(test_sync_range, "sync_range syncs and reports sync and put_page failures");
 	run(test_private_untouched, "private mappings are never written back");
-	run(test_object_own_and_foreign, "fsync: own dirty pages and pages others map");
-	run(test_object_failure, "fsync: put_page failures are reported");
+	run(test_kept_dirty, "pages dirty in the cache (PG_DIRTY) are written, mapped or not");
 	printf("1..%d\n", test_no);
 	return failures ? 1 : 0;
 }

@@ -8,6 +8,21 @@
  * below them might), so the copy never goes stale.
  *
  * Page-table pages come from mm's page allocator and belong to the pmap.
+ *
+ * The reverse map: every user PTE has a pv entry (pmap, va) on a list kept per physical
+ * frame (in the frame's machine-dependent slot, page_md), so the page-level operations
+ * below can find every mapping of a frame in any address space, as BSD's pv lists do.
+ * One entry costs 32 bytes (a kmalloc of 24) per mapping, nothing per unmapped frame.
+ *
+ * Locking. An owner (struct aspace, under its lock) makes every change that adds or
+ * removes a mapping of its pmap, except that mm may remove a mapping of another owner's
+ * pmap while holding that owner's lock (reclaim, truncate). pv_lock (a spin lock, a
+ * leaf apart from kmalloc_lock) guards every pv list, and is held while a PTE is set or
+ * cleared so that a list and the PTEs it names always agree. The page-level operations
+ * hold only pv_lock and change just the A and D bits, with atomic operations, because the
+ * hardware may be setting those bits on another hart at the same time; page-table pages
+ * are freed only by pmap_destroy, after every leaf is gone, so a PTE named by a pv entry
+ * can always be walked to.
  */
 #include "pmap.h"
 #include "pte.h"
@@ -17,8 +32,11 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "lib/abi/param.h"
+#include "lib/spinlock.h"
+#include "sbi.h"
 
 struct pmap {
+	void *owner; /* what pmap_page_owners reports: mm's address space */
 	pte_t *root;
 	uint64 tables; /* page-table pages owned, root included */
 	int batching;  /* inside pmap_batch_begin/end: flush once at the end */
@@ -28,20 +46,78 @@ struct pmap {
 /* The pmap each hart has loaded in satp (NULL: the kernel's). */
 static struct pmap *hart_pmap[NCPU];
 
+/* One mapping of a frame: which pmap maps it, where. */
+struct pv {
+	struct pv *next;
+	struct pmap *pm;
+	uint64 va;
+};
+static struct spinlock pv_lock = {0, "pv", NULL};
+
+static struct pv **pv_head(uint64 pa)
+{
+	return (struct pv **)page_md(pa);
+}
+
+/* Caller holds pv_lock; e is a free entry. */
+static void pv_add(uint64 pa, struct pmap *pm, uint64 va, struct pv *e)
+{
+	struct pv **head = pv_head(pa);
+	e->pm = pm;
+	e->va = va;
+	e->next = *head;
+	*head = e;
+}
+
+/* Unlinks the entry (pm, va) of frame pa and returns it for the caller to free. */
+static struct pv *pv_del(uint64 pa, struct pmap *pm, uint64 va)
+{
+	for (struct pv **pp = pv_head(pa); *pp; pp = &(*pp)->next) {
+		if ((*pp)->pm == pm && (*pp)->va == va) {
+			struct pv *e = *pp;
+			*pp = e->next;
+			return e;
+		}
+	}
+	panic("pmap: no pv entry for 0x%lx at 0x%lx", pa, va);
+}
+
 /*
  * A changed PTE must be flushed from the TLB of every hart that may have cached it. The
  * scheduler switches a hart back to the kernel's table whenever a process stops running
  * there, so only the hart running the owner can hold its translations: a pmap that is not
- * loaded here needs no flush at all (fork filling a child, exit tearing one down).
+ * loaded anywhere needs no flush at all (fork filling a child, exit tearing one down).
+ * When mm changes another owner's PTE (reclaim), that owner may be running on another
+ * hart: it gets a remote fence, which returns once done there.
  */
 static void flush_page(struct pmap *pm, uint64 va)
 {
-	if (hart_pmap[r_tp()] != pm)
+	uint64 me = r_tp(), others = 0;
+	__sync_synchronize(); /* the PTE store before reading who has pm loaded */
+	for (uint64 h = 0; h < NCPU; h++)
+		if (h != me && hart_pmap[h] == pm)
+			others |= 1UL << h;
+	if (others)
+		sbi_remote_sfence_vma(others, va, PGSIZE);
+	if (hart_pmap[me] != pm)
 		return;
 	if (pm->batching)
 		pm->stale = 1;
 	else
 		sfence_vma_page(va);
+}
+
+void pmap_shootdown(void)
+{
+	uint64 me = r_tp(), others = 0;
+	__sync_synchronize();
+	for (uint64 h = 0; h < NCPU; h++)
+		if (h != me && hart_pmap[h])
+			others |= 1UL << h;
+	if (others)
+		sbi_remote_sfence_vma(others, 0, 0);
+	if (hart_pmap[me])
+		sfence_vma_all();
 }
 
 void pmap_batch_begin(struct pmap *pm)
@@ -68,11 +144,12 @@ void pmap_init_hart(void)
 	pmap_activate(NULL);
 }
 
-struct pmap *pmap_create(void)
+struct pmap *pmap_create(void *owner)
 {
 	struct pmap *pm = kmalloc(sizeof(*pm));
 	if (!pm)
 		return NULL;
+	pm->owner = owner;
 	pm->root = page_alloc();
 	if (!pm->root) {
 		kfree(pm);
@@ -173,15 +250,31 @@ static int pte_prot(pte_t pte)
 
 int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot)
 {
-	pte_t *pte = walk(pm, va, 1);
-	if (!pte)
+	struct pv *e = kmalloc(sizeof(*e)), *gone = NULL;
+	pte_t *pte = e ? walk(pm, va, 1) : NULL;
+	if (!pte) {
+		kfree(e);
 		return -1;
+	}
 	/*
 	 * A is set up front (we only map pages that are about to be used). D is left for the
-	 * hardware to set on the first store, which is what dirty tracking of file pages reads.
+	 * hardware to set on the first store, which is what dirty tracking of file pages reads;
+	 * a new protection on the same frame keeps the D it had.
 	 */
-	pte_t old = *pte;
-	*pte = PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A;
+	acquire(&pv_lock);
+	pte_t old = *pte, keep = 0;
+	if ((old & PTE_V) && PTE_PA(old) == pa) {
+		keep = old & PTE_D;
+	} else {
+		if (old & PTE_V)
+			gone = pv_del(PTE_PA(old), pm, va);
+		pv_add(pa, pm, va, e);
+		e = NULL;
+	}
+	__atomic_store_n(pte, PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A | keep, __ATOMIC_RELEASE);
+	release(&pv_lock);
+	kfree(e);
+	kfree(gone);
 	/* Invalid -> valid needs no flush here: a hart that cached the invalid entry takes a
 	 * spurious fault, and the dispatcher flushes the page when it finds it resident. */
 	if (old & PTE_V)
@@ -189,15 +282,26 @@ int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot)
 	return 0;
 }
 
-uint64 pmap_remove(struct pmap *pm, uint64 va)
+uint64 pmap_remove_dirty(struct pmap *pm, uint64 va, int *dirty)
 {
 	pte_t *pte = walk(pm, va, 0);
 	if (!pte || !(*pte & PTE_V))
 		return 0;
-	uint64 pa = PTE_PA(*pte);
-	*pte = 0;
+	acquire(&pv_lock);
+	/* An exchange, so a D bit the hardware sets meanwhile is not lost. */
+	pte_t old = __atomic_exchange_n(pte, 0, __ATOMIC_ACQ_REL);
+	struct pv *gone = pv_del(PTE_PA(old), pm, va);
+	release(&pv_lock);
+	kfree(gone);
 	flush_page(pm, va);
-	return pa;
+	if (dirty)
+		*dirty = (old & PTE_D) != 0;
+	return PTE_PA(old);
+}
+
+uint64 pmap_remove(struct pmap *pm, uint64 va)
+{
+	return pmap_remove_dirty(pm, va, NULL);
 }
 
 void pmap_protect(struct pmap *pm, uint64 va, int prot)
@@ -226,7 +330,7 @@ int pmap_test_clear_dirty(struct pmap *pm, uint64 va)
 	pte_t *pte = walk(pm, va, 0);
 	if (!pte || !(*pte & PTE_V) || !(*pte & PTE_D))
 		return 0;
-	*pte &= ~PTE_D;
+	__atomic_fetch_and(pte, ~(pte_t)PTE_D, __ATOMIC_ACQ_REL);
 	flush_page(pm, va);
 	return 1;
 }
@@ -235,7 +339,60 @@ void pmap_set_dirty(struct pmap *pm, uint64 va)
 {
 	pte_t *pte = walk(pm, va, 0);
 	if (pte && (*pte & PTE_V))
-		*pte |= PTE_D;
+		__atomic_fetch_or(pte, (pte_t)PTE_D, __ATOMIC_ACQ_REL);
+}
+
+/* ---- page-level operations: every mapping of one frame, through its pv list ---- */
+
+/* Applies clear (A or D bits; 0: none) to every PTE mapping pa; returns the OR of the
+ * bits in `bits` they had. */
+static pte_t page_bits(uint64 pa, pte_t bits, pte_t clear)
+{
+	pte_t seen = 0;
+	acquire(&pv_lock);
+	for (struct pv *e = *pv_head(pa); e; e = e->next) {
+		pte_t *pte = walk(e->pm, e->va, 0);
+		pte_t old = clear ? __atomic_fetch_and(pte, ~clear, __ATOMIC_ACQ_REL)
+		                  : __atomic_load_n(pte, __ATOMIC_ACQUIRE);
+		seen |= old & bits;
+	}
+	release(&pv_lock);
+	return seen;
+}
+
+int pmap_page_clear_referenced(uint64 pa)
+{
+	return page_bits(pa, PTE_A, PTE_A) != 0;
+}
+
+int pmap_page_clear_modified(uint64 pa)
+{
+	return page_bits(pa, PTE_D, PTE_D) != 0;
+}
+
+int pmap_page_modified(uint64 pa)
+{
+	return page_bits(pa, PTE_D, 0) != 0;
+}
+
+int pmap_page_mapcount(uint64 pa)
+{
+	int n = 0;
+	acquire(&pv_lock);
+	for (struct pv *e = *pv_head(pa); e; e = e->next)
+		n++;
+	release(&pv_lock);
+	return n;
+}
+
+int pmap_page_owners(uint64 pa, void (*fn)(void *owner, uint64 va, void *arg), void *arg)
+{
+	int n = 0;
+	acquire(&pv_lock);
+	for (struct pv *e = *pv_head(pa); e; e = e->next, n++)
+		fn(e->pm->owner, e->va, arg);
+	release(&pv_lock);
+	return n;
 }
 
 int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *prot)

@@ -5,7 +5,11 @@
  * *what* is mapped; pmap only knows how to write it into RISC-V page tables. Every user
  * pmap shares the kernel's upper-half mappings, so traps need no page-table switch.
  *
- * Locking: a pmap has no lock of its own; its owner (struct aspace) serialises calls.
+ * Locking: a pmap has no lock of its own; its owner (struct aspace) serialises calls
+ * that map and unmap, and mm unmaps another owner's page only holding that owner's lock.
+ * The page-level operations (reverse map) may be called by anyone: they take pv_lock, a
+ * spin lock (pmap.c). Any of these may be called with no lock, none with a spin lock
+ * held except the page-level ones and pmap_shootdown.
  */
 #pragma once
 #include "lib/types.h"
@@ -20,7 +24,8 @@ struct pmap;
 void pmap_bootstrap(uint64 ram_end_pa); /* build the kernel's page table, once, on hart 0 */
 void pmap_init_hart(void);              /* load the kernel page table on this hart */
 
-struct pmap *pmap_create(void); /* new user pmap with the kernel half; NULL if out of memory */
+/* New user pmap with the kernel half, on behalf of owner; NULL if out of memory. */
+struct pmap *pmap_create(void *owner);
 /* Frees the page-table pages. Leaf frames are mm's; it must have removed them first. */
 void pmap_destroy(struct pmap *pm);
 void pmap_activate(struct pmap *pm); /* NULL activates the kernel's own table */
@@ -29,6 +34,8 @@ void pmap_activate(struct pmap *pm); /* NULL activates the kernel's own table */
 int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot);
 /* Unmap one page; returns the physical address that was mapped there, or 0. */
 uint64 pmap_remove(struct pmap *pm, uint64 va);
+/* The same, and *dirty says whether the PTE's D bit was set when it went. */
+uint64 pmap_remove_dirty(struct pmap *pm, uint64 va, int *dirty);
 /* Change the protection of a mapped page (no-op if unmapped). */
 void pmap_protect(struct pmap *pm, uint64 va, int prot);
 /* Look up va: returns 1 and fills *pa and *prot if mapped, else 0. */
@@ -55,3 +62,18 @@ int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *p
  * walk ends above that level or the entry is invalid. Reads only.
  */
 uint64 pmap_pte_bits(struct pmap *pm, uint64 va, int level, uint64 *pa);
+
+/*
+ * The reverse map: operations on every mapping of physical frame pa, in any pmap. A and
+ * D bits cleared here may still be cached by a TLB: pmap_shootdown() afterwards makes
+ * every hart see the change (the next access or store sets them again).
+ */
+int pmap_page_clear_referenced(uint64 pa); /* 1 if any mapping's A bit was set; clears all */
+int pmap_page_clear_modified(uint64 pa);   /* 1 if any mapping's D bit was set; clears all */
+int pmap_page_modified(uint64 pa);         /* 1 if any mapping's D bit is set */
+int pmap_page_mapcount(uint64 pa);         /* how many PTEs map pa */
+/* Calls fn(owner, va, arg) for each mapping of pa, with pv_lock held (fn must not sleep
+ * or map); returns how many. The owner is alive while the call lasts. */
+int pmap_page_owners(uint64 pa, void (*fn)(void *owner, uint64 va, void *arg), void *arg);
+/* Flushes every hart's user translations (after changing PTEs of pmaps that may run). */
+void pmap_shootdown(void);

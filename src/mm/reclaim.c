@@ -1,0 +1,205 @@
+/*
+ * Reclaim: the clock that takes cached file pages back when free memory runs low, its
+ * watermarks, and the periodic flusher of dirty pages. docs/reclaim.md draws it.
+ *
+ * Every page a file's object caches sits on one ring. The hand sweeps it (second chance):
+ *   referenced since the last pass (PG_REF from read()/write()/faults, or the A bit of
+ *   any PTE mapping it, found through the reverse map)       -> clear, and pass it by;
+ *   otherwise, still mapped                                   -> unmap it everywhere;
+ *   dirty (PG_DIRTY, or a D bit seen while unmapping)         -> write it back first;
+ *   clean, and nobody but the cache holds it                  -> free.
+ * Pages being read or written (an extra reference), page tables and kernel objects (never
+ * on the ring) are not taken. Anonymous pages are not on the ring yet; the hand, the ring
+ * and the counters do not care what kind of page they look at.
+ *
+ * Who runs it: the page daemon (a kernel thread, proc/kthread.c) whenever free pages are
+ * below the low watermark, until they reach the high one, writing dirty pages back; and
+ * page_alloc itself when its free list is down to the reserve (direct reclaim), which
+ * takes only clean pages, because its caller may hold file-system locks that a write-back
+ * needs. The flusher writes every dirty page back every few seconds, so a crash loses
+ * little and reclaim finds clean pages.
+ *
+ * Lock: clock_lock (spin) guards the ring and the hand. Order: cache_lock -> clock_lock
+ * -> pv_lock -> page_lock. Nothing here sleeps holding it; write-back and unmapping
+ * happen on a batch of pages taken off the hand with a reference each.
+ */
+#include "mm_internal.h"
+#include "arch/riscv/pmap.h"
+#include "lib/spinlock.h"
+
+static struct spinlock clock_lock = {0, "clock", NULL};
+static struct page *hand; /* the next page to look at; the ring runs through lnext */
+static uint64 ring_pages;
+static uint64 low_water, high_water;
+
+void vm_watermarks(uint64 total)
+{
+	low_water = total / 32 + 32;
+	high_water = total / 16 + 64;
+}
+
+void clock_add(struct page *pg)
+{
+	acquire(&clock_lock);
+	if (!hand) {
+		pg->lnext = pg->lprev = pg;
+		hand = pg;
+	} else {
+		/* Just behind the hand: the newest page is the last the hand comes to. */
+		pg->lnext = hand;
+		pg->lprev = hand->lprev;
+		hand->lprev->lnext = pg;
+		hand->lprev = pg;
+	}
+	page_set_flag(pg, PG_ONRING);
+	ring_pages++;
+	release(&clock_lock);
+}
+
+void clock_del(struct page *pg)
+{
+	acquire(&clock_lock);
+	if (pg->lnext == pg) {
+		hand = NULL;
+	} else {
+		pg->lprev->lnext = pg->lnext;
+		pg->lnext->lprev = pg->lprev;
+		if (hand == pg)
+			hand = pg->lnext;
+	}
+	pg->lnext = pg->lprev = NULL;
+	page_test_clear_flag(pg, PG_ONRING);
+	ring_pages--;
+	release(&clock_lock);
+}
+
+#define BATCH 32
+
+/*
+ * Moves the hand over up to `look` pages and takes (with a reference each) up to BATCH
+ * that had no second chance left; returns how many, in out.
+ */
+static int sweep(struct page **out, uint64 look)
+{
+	int n = 0, cleared = 0;
+	acquire(&clock_lock);
+	while (n < BATCH && look-- > 0 && hand) {
+		struct page *pg = hand;
+		hand = pg->lnext;
+		VM_COUNT(scanned);
+		uint64 pa = page_to_pa(pg);
+		if (page_test_clear_flag(pg, PG_REF))
+			continue;
+		if (pmap_page_clear_referenced(pa)) {
+			cleared = 1;
+			continue;
+		}
+		page_ref(pa);
+		out[n++] = pg;
+	}
+	release(&clock_lock);
+	/* TLBs may hold translations with A set: drop them so that the next use sets A
+	 * again, or the hand would take pages in use for idle ones. */
+	if (cleared)
+		pmap_shootdown();
+	return n;
+}
+
+/* Takes one swept page back: 1 if it was freed. Drops the sweep's reference. */
+static int reclaim_one(struct page *pg, int may_write)
+{
+	uint64 pa = page_to_pa(pg);
+	if (pmap_page_mapcount(pa) > 0) {
+		int dirty = 0, gone = rmap_unmap_all(pa, 0, &dirty);
+		if (dirty)
+			page_mark_dirty(pg);
+		if (!gone) {
+			page_unref(pa);
+			return 0;
+		}
+	}
+	if (pg->flags & PG_DIRTY) {
+		if (!may_write || vmobj_writeback_page(pg) < 0) {
+			page_unref(pa);
+			return 0;
+		}
+	}
+	return vmobj_evict(pg);
+}
+
+uint64 reclaim_pages(uint64 want, int may_write)
+{
+	struct page *batch[BATCH];
+	uint64 freed = 0;
+	/* Two laps at most: the first may only clear reference bits. */
+	uint64 budget = 2 * __atomic_load_n(&ring_pages, __ATOMIC_RELAXED) + BATCH;
+	while (freed < want && budget > 0) {
+		uint64 look = budget < 4 * BATCH ? budget : 4 * BATCH;
+		budget -= look;
+		int n = sweep(batch, look);
+		for (int i = 0; i < n; i++)
+			freed += reclaim_one(batch[i], may_write);
+	}
+	return freed;
+}
+
+uint64 vmobj_reclaimable(void)
+{
+	uint64 n = 0;
+	acquire(&clock_lock);
+	struct page *pg = hand;
+	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext)
+		if (!(pg->flags & PG_DIRTY) && page_refcount(page_to_pa(pg)) == 1)
+			n++;
+	release(&clock_lock);
+	return n;
+}
+
+int vm_pageout_run(void)
+{
+	if (page_free_count() >= low_water)
+		return 1; /* look again next tick */
+	while (page_free_count() < high_water)
+		if (reclaim_pages(BATCH, 1) == 0)
+			return 2; /* nothing to take now: let the others run, then retry */
+	return 0;
+}
+
+int vm_memory_low(void)
+{
+	return page_free_count() < low_water;
+}
+
+/*
+ * Writes back every dirty page on the ring, a batch at a time; the number written. The
+ * batch is found under clock_lock and written with none held.
+ */
+uint64 vm_flush_all(void)
+{
+	uint64 written = 0;
+	for (uint64 lap = 0; lap < 100000; lap++) {
+		struct page *batch[BATCH];
+		int n = 0;
+		acquire(&clock_lock);
+		struct page *pg = hand;
+		for (uint64 i = 0; pg && i < ring_pages && n < BATCH; i++, pg = pg->lnext) {
+			if ((pg->flags & PG_DIRTY) || pmap_page_modified(page_to_pa(pg))) {
+				page_ref(page_to_pa(pg));
+				batch[n++] = pg;
+			}
+		}
+		release(&clock_lock);
+		if (n == 0)
+			break;
+		uint64 before = written;
+		for (int i = 0; i < n; i++) {
+			if (vmobj_writeback_page(batch[i]) == 1)
+				written++;
+			page_unref(page_to_pa(batch[i]));
+		}
+		if (written == before)
+			break; /* what is left cannot be written now */
+	}
+	__atomic_fetch_add(&vm_counters.flushed, written, __ATOMIC_RELAXED);
+	return written;
+}
