@@ -153,25 +153,7 @@ void vmobj_inspect(struct vmobj *obj, uint64 first, int n, uint8 *map, struct vm
 	memset(map, VMPC_NONE, (size_t)n);
 	info->size = obj->ops->size(obj);
 	info->obj = obj->id;
-	info->dirty = 0;
-	vmobj_cache_map(obj, first, n, map, &info->cached, &info->mapped);
-}
-
-int as_inspect_dirty(struct aspace *as, struct vmobj *obj, uint64 first, int n, uint8 *map)
-{
-	if (!lock_live(as))
-		return -1;
-	uint64 pa;
-	for (struct vma *v = vma_first(&as->vmas); v; v = vma_next(v)) {
-		if (v->obj != obj || !(v->flags & VMA_SHARED))
-			continue;
-		uint64 base = v->off / PGSIZE, npg = (v->end - v->start) / PGSIZE;
-		uint64 lo = MAX(base, first), hi = MIN(base + npg, first + (uint64)n);
-		for (uint64 pg = lo; pg < hi; pg++)
-			if (pmap_pte_bits(as->pmap, v->start + (pg - base) * PGSIZE, 0, &pa) &
-			    VMPTE_D)
-				map[pg - first] = VMPC_DIRTY;
-	}
-	releasesleep(&as->lock);
-	return 0;
+	int dirty;
+	vmobj_cache_map(obj, first, n, map, &info->cached, &info->mapped, &dirty);
+	info->dirty = dirty;
 }

@@ -208,11 +208,8 @@ int as_inspect_pages(struct aspace *as, uint64 va, int n, uint8 *out);
  * (and always for the first): the count; never splits a leaf from its tables. */
 int as_inspect_ptes(struct aspace *as, uint64 va, uint64 end, struct vm_pte *out, int max);
 /* The page cache of obj: map[i] = VMPC_* for n pages from page first; info has the
- * whole object's counts (dirty excepted: as_inspect_dirty adds those). */
+ * whole object's counts. */
 void vmobj_inspect(struct vmobj *obj, uint64 first, int n, uint8 *map, struct vm_pcache_info *info);
-/* Marks VMPC_DIRTY in map the pages of obj [first, first+n) that as maps shared and has
- * stored to since their last write-back. 0, or -1 if as is gone. */
-int as_inspect_dirty(struct aspace *as, struct vmobj *obj, uint64 first, int n, uint8 *map);
 
 /* ---- page-fault tracing (vmtrace.c) ---- */
 /* Starts (flags VT_ON, maybe VT_CHILDREN) or stops (0) recording as's faults, naming

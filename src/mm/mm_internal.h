@@ -107,9 +107,11 @@ void vm_watermarks(uint64 total);
 /* Cached pages that reclaim could free at once: clean, and nothing but the cache uses. */
 uint64 vmobj_reclaimable(void);
 uint64 vmobj_gen(struct vmobj *obj); /* changes whenever the object is truncated */
-/* For inspect.c: map[i] = VMPC_CACHED or VMPC_MAPPED for the cached pages of obj in
- * [first, first+n) (the caller zeroed map); *cached and *mapped count the whole object. */
-void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped);
+/* For inspect.c: map[i] = VMPC_CACHED, VMPC_MAPPED or VMPC_DIRTY for the cached pages of
+ * obj in [first, first+n) (the caller zeroed map); *cached, *mapped and *dirty count the
+ * whole object (dirty: PG_DIRTY, or a D bit in any PTE, found by the reverse map). */
+void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped,
+                     int *dirty);
 /* Anonymous shared memory: an object whose pager only zero-fills. */
 struct vmobj *anon_vmobj_create(uint64 size);
 

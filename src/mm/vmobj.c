@@ -398,17 +398,21 @@ int vmobj_writeback(struct vmobj *obj)
 	return r;
 }
 
-void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped)
+void vmobj_cache_map(struct vmobj *obj, uint64 first, int n, uint8 *map, int *cached, int *mapped,
+                     int *dirty)
 {
-	*cached = *mapped = 0;
+	*cached = *mapped = *dirty = 0;
 	acquire(&cache_lock);
 	for (struct page *pg = obj->pages; pg; pg = pg->onext) {
 		/* The cache holds one reference; any more are PTEs (or a read() in progress). */
-		int used = page_refcount(page_to_pa(pg)) > 1;
+		uint64 pa = page_to_pa(pg);
+		int used = page_refcount(pa) > 1;
+		int d = (pg->flags & PG_DIRTY) || (used && pmap_page_modified(pa));
 		(*cached)++;
 		*mapped += used;
+		*dirty += d;
 		if (pg->pgoff >= first && pg->pgoff < first + (uint64)n)
-			map[pg->pgoff - first] = used ? VMPC_MAPPED : VMPC_CACHED;
+			map[pg->pgoff - first] = d ? VMPC_DIRTY : used ? VMPC_MAPPED : VMPC_CACHED;
 	}
 	release(&cache_lock);
 }

@@ -129,9 +129,9 @@ static int file_object(int fd, struct vmobj **obj, uint64 *size)
 /*
  * int vm_pcache(int fd, unsigned long first, unsigned char *map, int n,
  *               struct vm_pcache_info *info)
- * The page cache holds a file's pages only while its object lives, i.e. while something
- * maps the file (a running program's text counts). Dirty pages are found by asking every
- * address space in turn (there is no reverse map), one lock at a time.
+ * A file's page cache lives as long as its in-memory inode, from the first read, write,
+ * exec or mapping on. Dirty pages are those marked so in the cache and those with a D bit
+ * in any PTE that maps them, found through the reverse map.
  */
 uint64 sys_vm_pcache(void)
 {
@@ -158,17 +158,7 @@ uint64 sys_vm_pcache(void)
 	memset(map, VMPC_NONE, (size_t)n);
 	if (obj) {
 		vmobj_inspect(obj, first, n, map, &info);
-		for (int slot = 0; slot < NPROC; slot++) {
-			int pid;
-			struct aspace *as = proc_as_slot(slot, &pid);
-			if (as) {
-				as_inspect_dirty(as, obj, first, n, map);
-				as_put(as);
-			}
-		}
 		vmobj_unref(obj); /* may release the inode: no lock is held here */
-		for (int i = 0; i < n; i++)
-			info.dirty += map[i] == VMPC_DIRTY;
 	}
 	int r = 0;
 	if ((n && as_copyout(myproc()->as, umap, map, (uint64)n) < 0) ||

@@ -67,11 +67,11 @@ struct vm_pte {
 #define VMPC_NONE   0 /* not in the page cache */
 #define VMPC_CACHED 1 /* cached, mapped by nobody */
 #define VMPC_MAPPED 2 /* cached and mapped by at least one PTE */
-#define VMPC_DIRTY  3 /* mapped shared and stored to since the last write-back */
+#define VMPC_DIRTY  3 /* newer than the disk: stored to through a mapping since its write-back */
 
 struct vm_pcache_info {
 	unsigned long size; /* the file's size in bytes */
-	int obj;            /* id of the file's object, 0 if nothing maps the file */
+	int obj;            /* id of the file's object, 0 if the file has no page cache yet */
 	int cached;         /* pages in the cache (all of the file, not only the map asked for) */
 	int mapped;
 	int dirty;
