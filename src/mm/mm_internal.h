@@ -20,9 +20,17 @@ struct page {
 	int refcnt;        /* mappings + kernel references; 0 = free */
 	uint16 kclass;     /* kmalloc size class + 1 if this is a slab page, else 0 */
 	uint16 inuse;      /* kmalloc objects handed out from this page */
-	void *kfree_list;  /* kmalloc: free objects in this page */
-	struct page *next; /* free list, or kmalloc partial list */
-	struct page *prev;
+	void *kfree_list; /* kmalloc: free objects in this page */
+	/* A frame is on at most one of these lists at a time: free, a kmalloc partial list
+	 * (slab pages), or the clock's ring of reclaimable cached pages (reclaim.c). */
+	union {
+		struct {
+			struct page *next, *prev;
+		};
+		struct {
+			struct page *lnext, *lprev;
+		};
+	};
 	void *md; /* the machine-dependent layer's (pmap: this frame's pv list) */
 	/* Page cache (vmobj.c, under cache_lock): set while the frame holds page `pgoff` of
 	 * object `obj`. */
@@ -30,7 +38,6 @@ struct page {
 	uint64 pgoff;
 	struct page *hnext;        /* hash chain */
 	struct page *onext, *oprev; /* the object's list of cached pages */
-	struct page *lnext, *lprev; /* the clock's ring of reclaimable pages (reclaim.c) */
 	uint32 flags;               /* PG_*, changed atomically */
 };
 #define PG_DIRTY  0x1 /* newer than the disk: must be written back before it is freed */
