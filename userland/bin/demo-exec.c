@@ -1,7 +1,8 @@
 /*
  * demo-exec [-n]: demand-paged exec (docs/vm.md, "Demand-paged exec"). exec maps the
  * program file's pages and reads none of them; each arrives on first touch, from the
- * page cache if another process maps the program, else from disk.
+ * page cache if the program has been run (or read) since its pages were last reclaimed,
+ * else from disk.
  */
 #include "kernel/types.h"
 #include "user/user.h"
@@ -15,13 +16,16 @@ int main(int argc, char *argv[])
 	demo_args(argc, argv);
 	printf("demo-exec: pid %d. exec reads nothing: pages come in on first touch.\n", me);
 
-	step("Nothing maps the program echo now, so none of it is in the page cache.");
+	step("Which pages of the program echo are in the page cache now. The cache keeps a "
+	     "file's pages after its last user is gone, until reclaim needs the memory: if "
+	     "echo ran since boot, some are still there.");
 	char *pc_echo[] = {"pcache", "echo", 0};
 	run(pc_echo);
 
 	step("vmtrace echo hello: exec maps echo and returns; the first instruction fetch of "
-	     "each text page it runs reads that page from disk. (The first record is vmtrace's "
-	     "child storing to its fork-shared stack just before it execs.)");
+	     "each text page it runs finds that page in the cache (cache hit) or reads it from "
+	     "disk (disk read). (The first record is vmtrace's child storing to its "
+	     "fork-shared stack just before it execs.)");
 	char *trace_echo[] = {"vmtrace", "echo", "hello", 0};
 	run(trace_echo);
 
@@ -31,7 +35,7 @@ int main(int argc, char *argv[])
 	run(pc_self);
 
 	step("vmtrace of a second copy of this program: its text pages are found in the cache "
-	     "(cache hit), no disk read, because we map the same file.");
+	     "(cache hit), no disk read, because we are running the same file.");
 	char *trace_self[] = {"vmtrace", "demo-exec", "-child", 0};
 	run(trace_self);
 

@@ -25,7 +25,7 @@ static int show(const char *path)
 	int shown = pages < VM_PAGES_MAX ? pages : VM_PAGES_MAX;
 	printf("%s: %ld bytes, %d pages; ", path, info.size, pages);
 	if (!info.obj) {
-		printf("nothing maps it, so nothing is cached\n");
+		printf("never read or mapped since it was last in memory: nothing cached\n");
 		return 0;
 	}
 	printf("object %d: %d cached, %d mapped, %d dirty\n", info.obj, info.cached, info.mapped,
@@ -46,6 +46,6 @@ int main(int argc, char *argv[])
 	for (int i = 1; i < argc; i++)
 		bad |= show(argv[i]) < 0;
 	printf(
-	    "legend: . not cached  c cached  m cached and mapped  D dirty in a shared mapping\n");
+	    "legend: . not cached  c cached  m cached and mapped  D dirty (newer than the disk)\n");
 	exit(bad);
 }
