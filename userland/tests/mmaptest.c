@@ -546,7 +546,13 @@ static int t_unlinkafter(void)
 	int before;
 	char *p;
 
-	/* Counted before the file exists: write() may leave its pages in the cache already. */
+	/*
+	 * Counted before the file exists, since write() may leave its pages in the cache
+	 * already; the buffer make_file fills and the stack are made resident first, so that
+	 * only the file's pages and the mapping's count.
+	 */
+	memset(scratch, 0, sizeof(scratch));
+	own_stack();
 	before = avail_pages();
 	check(make_file(f, 16 * PG, 11) == 0);
 	p = map_path(f, O_RDWR, 16 * PG, RW, MAP_SHARED, 0);
