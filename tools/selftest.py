@@ -9,7 +9,10 @@ expected panic line (naming the hart, the process and, for an overflow, the stac
 use almost no CPU, which is how a hart that loops in the trap vector would show. One more
 boot without "selftest" checks that ktest is refused and the kernel carries on, and one
 has the disk driver ignore an interrupt: the request it completed must still finish
-(reaped by the timer tick, which says so on the console) and the shell carry on.
+(reaped by the timer tick, which says so on the console) and the shell carry on. And
+one checks the in-guest suites' leak check itself: `leaktest leak`, whose case has the
+kernel lose one page, must be reported as leaking exactly that page, and `leaktest
+noleak`, which gives back all it takes, must pass.
 Output is TAP for meson; the console transcript goes to stderr.
 """
 
@@ -120,6 +123,18 @@ def lost_irq(session, tap, timeout):
     tap.result(guest.halt(), "loseirq: the guest halts normally")
 
 
+def leak_check(session, tap, timeout):
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline)
+    leak = re.compile(r"not ok 1 - leak # leaked 1 pages$")
+    steps = [("leaktest leak", lambda line: leak.match(line) is not None,
+              "leak: testlib reports the page the kernel lost as 'leaked 1 pages'"),
+             ("leaktest noleak", harness.check_line("ok 1 - noleak"),
+              "leak: a case that gives back all it took passes the same check")]
+    ok = harness.run_script(guest, tap, steps, deadline, timeout)
+    tap.result(ok and guest.halt(), "leak: the guest halts normally")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.add_guest_args(ap, 60.0)
@@ -133,6 +148,7 @@ def main():
             deadline, args.timeout)
         tap.result(ok and guest.halt(), "without selftest: the guest halts normally")
         lost_irq(session, tap, args.timeout)
+        leak_check(session, tap, args.timeout)
         for name, want, halts in CASES:
             run_case(session, tap, name, want, halts, args.timeout)
         tap.plan()

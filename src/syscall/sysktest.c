@@ -1,8 +1,9 @@
 /*
  * ktest(what): deliberate kernel failures, so the tests can check that each one ends as
- * designed (a named panic, every hart halted) rather than in silent corruption. Refused
- * (-1) unless the kernel was booted with "selftest", so no ordinary program can stop the
- * machine this way.
+ * designed (a named panic, every hart halted) rather than in silent corruption, or that a
+ * check built to notice a failure does notice it (a leaked page). Refused (-1) unless the
+ * kernel was booted with "selftest", so no ordinary program can stop the machine or lose
+ * memory this way.
  */
 #include "syscall.h"
 #include "lib/abi/ktest.h"
@@ -10,6 +11,7 @@
 #include "arch/riscv/arch.h"
 #include "arch/riscv/kstack.h"
 #include "proc/proc.h"
+#include "mm/mm.h"
 #include "dev/dev.h"
 
 /* Each level keeps a frame alive (the volatile array and the use after the call), so
@@ -49,6 +51,9 @@ uint64 sys_ktest(void)
 	case KTEST_LOSE_DISK_IRQ:
 		virtio_disk_lose_irq();
 		return 0;
+	case KTEST_LEAK_PAGE:
+		/* Nothing keeps the address: the page is lost until the next boot, on purpose. */
+		return page_alloc() ? 0 : -1;
 	default:
 		return -1;
 	}

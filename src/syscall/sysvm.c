@@ -6,6 +6,7 @@
 #include "syscall.h"
 #include "lib/abi/mman.h"
 #include "lib/abi/stat.h"
+#include "lib/string.h"
 #include "mm/mm.h"
 #include "proc/proc.h"
 #include "fs/fs.h"
@@ -98,6 +99,8 @@ uint64 sys_vmstat(void)
 	uint64 addr;
 	struct vmstat st;
 	argaddr(0, &addr);
+	/* Fields vm_stat() does not know about read 0, not whatever the stack held. */
+	memset(&st, 0, sizeof(st));
 	vm_stat(&st);
 	return as_copyout(myproc()->as, addr, &st, sizeof(st)) < 0 ? (uint64)-1 : 0;
 }

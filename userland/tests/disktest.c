@@ -15,12 +15,12 @@
  *
  *   ok N - round N: P files, W KiB written, R KiB read      (or "not ok ... # reason")
  *
- * and the free-page count must come back after each round (from round 2 on: round 1 pages
- * the program in). A monitor process, which never touches the disk, watches each worker's
- * heartbeat in a shared page: a worker whose current system call has not returned for the
- * stall time is reported ("disktest: hung: ...", which tools/harness.py takes for a hung
- * guest) with the file and offset it was working on -- the mark of a disk request whose
- * completion was lost.
+ * and the available pages (testlib's avail_pages()) must come back after each round (from
+ * round 2 on: round 1 pages the program in). A monitor process, which never touches the
+ * disk, watches each worker's heartbeat in a shared page: a worker whose current system
+ * call has not returned for the stall time is reported ("disktest: hung: ...", which
+ * tools/harness.py takes for a hung guest) with the file and offset it was working on --
+ * the mark of a disk request whose completion was lost.
  */
 #include "kernel/types.h"
 #include "kernel/param.h"
@@ -493,7 +493,7 @@ int main(int argc, char *argv[])
 		wtotal += w;
 		rtotal += rd;
 		cleanup(opt_procs);
-		int after = freepages();
+		int after = avail_pages();
 		if (r == 1)
 			before = after;
 		if (res == 0 && after < before) {

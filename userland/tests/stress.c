@@ -19,8 +19,8 @@
  *
  * The leader bounds the time: it kills a worker now and then (and starts a new one), stops
  * them all at the end (killing some of them mid-operation), reaps them, checks that every
- * process slot came back and then removes the round's files, so that testlib's free-page
- * count must come back too. A monitor process watches each worker's heartbeat in a shared
+ * process slot came back and then removes the round's files, so that testlib's count of
+ * available pages must come back too. A monitor process watches each worker's heartbeat in a shared
  * page: a worker stuck in one operation for STALL_S is reported ("stress: hung: ...",
  * which tools/harness.py takes for a hung guest) with the operation it is stuck in. Each round
  * prints its seed; the first line of the run is "stress: seed N", and "stress -s N round-K" replays

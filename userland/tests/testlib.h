@@ -4,9 +4,10 @@
  *
  * It owns everything between main() and a case function: picking the cases named on the
  * command line, running each in a child process of its own under a watchdog process that
- * bounds its time, reading the child's wait status, checking afterwards that the free-page
- * count came back (after making the runner's own demand-paged image resident, so its own
- * faults do not count as leaks), and the output that tools/harness.py parses:
+ * bounds its time, reading the child's wait status, checking afterwards that the available
+ * pages came back (avail_pages(), after making the runner's own demand-paged image
+ * resident, so its own faults do not count as leaks), and the output that tools/harness.py
+ * parses:
  *
  *   ok N - name
  *   not ok N - name # reason
@@ -72,6 +73,15 @@ void own_stack(void);
  */
 void run_tests(const char *prog, const struct test *tests, int ntests, int argc, char *argv[])
     __attribute__((noreturn));
+
+/*
+ * Pages the kernel could hand out now: the free ones plus the clean cached file pages that
+ * nothing maps or uses (vmstat's reclaimable_pages), which it frees on demand. File data
+ * stays in the page cache after the last close, so a case that reads a file leaves those
+ * pages cached and the free count alone would call that a leak; a page that nobody can
+ * get back is still missing from this count. freepages() if vmstat() fails.
+ */
+int avail_pages(void);
 
 /* Writes the decimal text of v, NUL-terminated, to dst (at least 21 bytes). */
 void put_num(char *dst, long v);
