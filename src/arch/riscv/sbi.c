@@ -12,8 +12,7 @@ struct sbiret {
 	long value;
 };
 
-static struct sbiret sbi_call4(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint64 a2,
-                               uint64 a3)
+static struct sbiret sbi_call4(uint64 ext, uint64 fid, uint64 a0, uint64 a1, uint64 a2, uint64 a3)
 {
 	register uint64 r_a0 __asm__("a0") = a0;
 	register uint64 r_a1 __asm__("a1") = a1;

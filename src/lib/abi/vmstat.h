@@ -16,10 +16,10 @@ struct vmstat {
 	/* Faults by outcome since boot, indexed by VT_* of abi/vmtrace.h (VT_EXIT: always 0). */
 	unsigned long outcome[13];
 	/* The page cache under memory pressure (docs/reclaim.md). */
-	unsigned long dirty_pages;       /* cached pages whose data is newer than the disk's, now */
-	unsigned long reclaimable_pages; /* clean cached pages nothing maps or uses: free on demand */
+	unsigned long dirty_pages;       /* cached pages known newer than the disk, now */
+	unsigned long reclaimable_pages; /* clean cached pages nobody uses: freeable at once */
 	unsigned long reclaimed;         /* cached pages the clock freed since boot */
 	unsigned long scanned;           /* pages the clock hand looked at since boot */
-	unsigned long flushed;           /* dirty pages the periodic flusher wrote back since boot */
-	unsigned long direct_reclaims;   /* allocations that had to reclaim pages themselves */
+	unsigned long flushed;         /* dirty pages the periodic flusher wrote back since boot */
+	unsigned long direct_reclaims; /* allocations that had to reclaim pages themselves */
 };
