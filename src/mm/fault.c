@@ -171,8 +171,10 @@ enum fault_result vm_fault(struct aspace *as, uint64 va, enum fault_access acces
 	acquiresleep(&as->lock);
 	enum fault_result r = fault_locked(as, va, access, 0);
 	/* Out of clean pages: a fault holds no file-system lock, so it may write dirty ones
-	 * back itself (the page daemon may be behind) before it gives up. */
-	for (int i = 0; r == FAULT_OOM && i < 8 && reclaim_pages(32, 1) > 0; i++)
+	 * back itself (the page daemon may be behind), and take pages from its own address
+	 * space, whose lock nobody else can get now, before it gives up. */
+	for (int i = 0;
+	     r == FAULT_OOM && i < 8 && reclaim_pages(32, RECLAIM_WRITE | RECLAIM_SELF) > 0; i++)
 		r = fault_locked(as, va, access, 0);
 	releasesleep(&as->lock);
 	return r;

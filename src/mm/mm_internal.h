@@ -100,16 +100,24 @@ int vmobj_writeback_page(struct page *pg);
 void page_zero_tail(void *page, uint64 off, uint64 size);
 
 /* Reverse map, mm's side (rmap.c): take every PTE mapping frame pa away, in whatever
- * address space, each under its owner's lock. wait = 0 (reclaim): skip an owner whose lock
- * is taken, returning 0; wait = 1 (truncate, no fs lock held): wait for it. *dirty |=
- * whether a removed PTE had its D bit set. 1 when no mapping is left. */
-int rmap_unmap_all(uint64 pa, int wait, int *dirty);
+ * address space, each under its owner's lock. RMAP_WAIT (truncate, no fs lock held): wait
+ * for a lock that is taken; else (reclaim) skip that owner and return 0. RMAP_SELF: an
+ * address space whose lock this process holds is unmapped too (only for a caller with no
+ * PTE of its own in hand: vm_fault between attempts). *dirty |= whether a removed PTE had
+ * its D bit set. 1 when no mapping is left. */
+#define RMAP_WAIT 1
+#define RMAP_SELF 2
+int rmap_unmap_all(uint64 pa, int how, int *dirty);
 
 /* The clock (reclaim.c). clock_add/del are called with cache_lock held. */
 void clock_add(struct page *pg);
 void clock_del(struct page *pg);
-/* Up to want clean pages taken back (may_write: dirty ones written back first); freed. */
-uint64 reclaim_pages(uint64 want, int may_write);
+/* Up to want pages taken back, clean ones only unless RECLAIM_WRITE (dirty ones are
+ * written back first; the caller must hold no fs lock); RECLAIM_SELF as RMAP_SELF. Returns
+ * how many were freed. */
+#define RECLAIM_WRITE 1
+#define RECLAIM_SELF  2
+uint64 reclaim_pages(uint64 want, int how);
 void vm_watermarks(uint64 total);
 /* Cached pages that reclaim could free at once: clean, and nothing but the cache uses. */
 uint64 vmobj_reclaimable(void);

@@ -106,11 +106,12 @@ static int sweep(struct page **out, uint64 look)
 }
 
 /* Takes one swept page back: 1 if it was freed. Drops the sweep's reference. */
-static int reclaim_one(struct page *pg, int may_write)
+static int reclaim_one(struct page *pg, int how)
 {
 	uint64 pa = page_to_pa(pg);
 	if (pmap_page_mapcount(pa) > 0) {
-		int dirty = 0, gone = rmap_unmap_all(pa, 0, &dirty);
+		int dirty = 0,
+		    gone = rmap_unmap_all(pa, how & RECLAIM_SELF ? RMAP_SELF : 0, &dirty);
 		if (dirty)
 			page_mark_dirty(pg);
 		if (!gone) {
@@ -119,7 +120,7 @@ static int reclaim_one(struct page *pg, int may_write)
 		}
 	}
 	if (pg->flags & PG_DIRTY) {
-		if (!may_write || vmobj_writeback_page(pg) < 0) {
+		if (!(how & RECLAIM_WRITE) || vmobj_writeback_page(pg) < 0) {
 			page_unref(pa);
 			return 0;
 		}
@@ -127,7 +128,7 @@ static int reclaim_one(struct page *pg, int may_write)
 	return vmobj_evict(pg);
 }
 
-uint64 reclaim_pages(uint64 want, int may_write)
+uint64 reclaim_pages(uint64 want, int how)
 {
 	struct page *batch[BATCH];
 	uint64 freed = 0;
@@ -138,7 +139,7 @@ uint64 reclaim_pages(uint64 want, int may_write)
 		budget -= look;
 		int n = sweep(batch, look);
 		for (int i = 0; i < n; i++)
-			freed += reclaim_one(batch[i], may_write);
+			freed += reclaim_one(batch[i], how);
 	}
 	return freed;
 }
@@ -160,7 +161,7 @@ int vm_pageout_run(void)
 	if (page_free_count() >= low_water)
 		return 1; /* look again next tick */
 	while (page_free_count() < high_water)
-		if (reclaim_pages(BATCH, 1) == 0)
+		if (reclaim_pages(BATCH, RECLAIM_WRITE) == 0)
 			return 2; /* nothing to take now: let the others run, then retry */
 	return 0;
 }

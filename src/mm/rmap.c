@@ -8,8 +8,11 @@
  *
  * Reclaim must never wait for an aspace lock: its holder may be the very process waiting
  * for memory. So reclaim only tries each lock and leaves the page for a later pass when one
- * is taken. Truncate waits, but it runs with no file-system lock held, so a lock holder
- * (perhaps in a fault on the same file) can always finish.
+ * is taken. A process that ran out of memory in a fault may take its own pages, though,
+ * whose lock it holds: a program that maps a file larger than RAM and reads it in one long
+ * stream of faults would otherwise find its own pages the only ones left, and unreachable. Truncate
+ * waits, but it runs with no file-system lock held, so a lock holder (perhaps in a fault on the
+ * same file) can always finish.
  */
 #include "mm_internal.h"
 #include "arch/riscv/pmap.h"
@@ -35,14 +38,17 @@ static void collect(void *owner, uint64 va, void *arg)
 	o->va[o->n++] = va;
 }
 
-int rmap_unmap_all(uint64 pa, int wait, int *dirty)
+int rmap_unmap_all(uint64 pa, int how, int *dirty)
 {
 	struct owners o = {0};
 	int busy = 0;
 	pmap_page_owners(pa, collect, &o);
 	for (int i = 0; i < o.n; i++) {
 		struct aspace *as = o.as[i];
-		if (wait)
+		int mine = (how & RMAP_SELF) && holdingsleep(&as->lock);
+		if (mine)
+			;
+		else if (how & RMAP_WAIT)
 			acquiresleep(&as->lock);
 		else if (!tryacquiresleep(&as->lock)) {
 			busy = 1;
@@ -57,7 +63,8 @@ int rmap_unmap_all(uint64 pa, int wait, int *dirty)
 			*dirty |= d;
 			page_unref(pa);
 		}
-		releasesleep(&as->lock);
+		if (!mine)
+			releasesleep(&as->lock);
 		as_put(as);
 	}
 	if (busy)

@@ -507,7 +507,7 @@ void vmobj_truncate_unmap(struct vmobj *obj)
 		next = pg->hnext;
 		pg->hnext = NULL;
 		int dirty = 0;
-		while (!rmap_unmap_all(page_to_pa(pg), 1, &dirty))
+		while (!rmap_unmap_all(page_to_pa(pg), RMAP_WAIT, &dirty))
 			;
 		page_unref(page_to_pa(pg)); /* the cache's: the frame is free once its users go */
 	}
