@@ -7,7 +7,7 @@ and exits without msync or munmap; then the guest is halted. The second boot run
 `mmaptest persist-check`, which reads the file with read() and prints "persist: ok" or
 "persist: FAIL ...". Output is TAP for meson; the console transcript goes to stderr.
 
-Usage: persist_test.py --kernel K --disk D [--harts N] [--mem M] [--timeout S]
+Usage: persist_test.py --kernel K --disk D [--swap IMG] [--harts N] [--mem M] [--timeout S]
 """
 
 import argparse
