@@ -1,6 +1,7 @@
 /* Kernel self-tests, for ktest(). The panic paths (1-5) end the machine on purpose, and
  * the test that calls them checks that it ends as designed (one clear panic, all harts
- * stopped, no loop); 6 exercises a defence that must keep the machine running. Only a
+ * stopped, no loop); 6 exercises a defence that must keep the machine running; 7 and 8
+ * check the swap device's interface, which no user program reaches otherwise. Only a
  * kernel booted with the "selftest" argument accepts them. */
 #pragma once
 
@@ -10,3 +11,5 @@
 #define KTEST_PANIC_FAULT    4 /* a panic whose own message faults: one line, then halt */
 #define KTEST_PANIC          5 /* a plain panic, to check the backtrace and halt */
 #define KTEST_LOSE_DISK_IRQ  6 /* ignore the next disk interrupt: the tick must recover */
+#define KTEST_SWAPDEV        7 /* swap device pages written, read back, compared: 0 if right */
+#define KTEST_SWAPDEV_PAGES  8 /* returns swapdev_pages() */
