@@ -18,7 +18,7 @@ The random moments and the writer's seeds come from --seed, printed first; QEMU'
 is not reproducible, so a rerun with the same seed kills at the same delays, not at the
 same instruction. Output is TAP for meson; the console transcript goes to stderr.
 
-Usage: crash_test.py --kernel K --disk D --fsck FSCK [--rounds N] [--seed S] ...
+Usage: crash_test.py --kernel K --disk D --fsck FSCK [--swap IMG] [--rounds N] [--seed S] ...
 """
 
 import argparse

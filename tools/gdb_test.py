@@ -2,10 +2,11 @@
 """The gdb test: boots Pagoda halted under QEMU and drives gdb-multiarch through the pagoda
 commands (tools/gdb/check_commands.py runs inside gdb and writes the TAP lines).
 
-This side owns what gdb cannot: a free port, a copy of the disk, the console (a pair of
-FIFOs: the checks type a command into CONSOLE.in, and what the guest prints is copied to
-the log from CONSOLE.out), a time limit, and killing QEMU and gdb whatever happens. gdb's
-own output goes to standard error (the test log); standard output is TAP only.
+This side owns what gdb cannot: a free port, a copy of the disk (and of the swap disk,
+with --swap), the console (a pair of FIFOs: the checks type a command into CONSOLE.in,
+and what the guest prints is copied to the log from CONSOLE.out), a time limit, and
+killing QEMU and gdb whatever happens. gdb's own output goes to standard error (the test
+log); standard output is TAP only.
 """
 
 import argparse
@@ -17,6 +18,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402  (the disks' QEMU options, the swap image's copy)
 
 
 def bail(message):
@@ -30,7 +34,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_qemu(args, disk, console):
+def start_qemu(args, disk, swap, console):
     """console: the FIFOs' prefix (QEMU's pipe character device opens PREFIX.in/.out)."""
     """QEMU halted at its first instruction, listening for gdb; (process, port)."""
     for _ in range(5):
@@ -39,10 +43,8 @@ def start_qemu(args, disk, console):
                "-m", "%dM" % args.mem, "-smp", str(args.harts), "-display", "none",
                "-monitor", "none", "-chardev", "pipe,id=con,path=" + console,
                "-serial", "chardev:con",
-               "-global", "virtio-mmio.force-legacy=false", "-kernel", args.kernel,
-               "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
-               "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
-               "-S", "-gdb", "tcp:127.0.0.1:%d" % port]
+               "-global", "virtio-mmio.force-legacy=false", "-kernel", args.kernel] \
+            + harness.disk_argv(disk, swap) + ["-S", "-gdb", "tcp:127.0.0.1:%d" % port]
         qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sys.stderr,
                                 stderr=sys.stderr)
         deadline = time.monotonic() + 10
@@ -81,6 +83,7 @@ def main():
     ap.add_argument("--kernel", required=True, help="pagoda.bin")
     ap.add_argument("--elf", required=True, help="pagoda.elf (userland/ is next to it)")
     ap.add_argument("--disk", required=True)
+    ap.add_argument("--swap", help="swap disk image: a copy is attached as virtio disk 1")
     ap.add_argument("--script", required=True, help="tools/gdb/pagoda.py")
     ap.add_argument("--check", required=True, help="tools/gdb/check_commands.py")
     ap.add_argument("--harts", type=int, default=2)
@@ -98,12 +101,16 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pagoda-gdb-") as tmp:
         disk = os.path.join(tmp, "fs.img")
         shutil.copyfile(args.disk, disk)
+        swap = None
+        if args.swap:
+            swap = os.path.join(tmp, "swap.img")
+            harness.copy_sparse(args.swap, swap)
         console = os.path.join(tmp, "console")
         os.mkfifo(console + ".in")
         os.mkfifo(console + ".out")
         transcript = []
         tap_file = os.path.join(tmp, "tap.txt")
-        qemu, port = start_qemu(args, disk, console)
+        qemu, port = start_qemu(args, disk, swap, console)
         threading.Thread(target=drain, args=(console + ".out", transcript), daemon=True).start()
         timed_out = False
         try:

@@ -25,6 +25,9 @@ gives up as soon as the console has been silent that long.
 vCPU threads lose the host CPU at random moments (what once exposed a lost disk interrupt).
 
 The disk image is copied first, so a run never changes the image the build produced.
+--swap IMG attaches a private copy of IMG as the second virtio disk, Pagoda's swap device
+(virtio-mmio-bus.1; the file system stays on bus 0, disk 0); --swap-mib N attaches a fresh
+zero-filled one of N MiB instead. Without either the guest has no swap device.
 """
 
 import argparse
@@ -452,13 +455,52 @@ def symbolize(lines):
     return result
 
 
-def qemu_argv(args, disk):
+def disk_argv(disk, swap=None):
+    """QEMU's options for the file-system disk (virtio disk 0) and the swap disk, if any."""
+    argv = ["-drive", "file=%s,if=none,format=raw,id=x0" % disk,
+            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+    if swap:
+        argv += ["-drive", "file=%s,if=none,format=raw,id=x1" % swap,
+                 "-device", "virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1"]
+    return argv
+
+
+def qemu_argv(args, disk, swap=None):
     return [args.qemu, "-machine", "virt", "-bios", "default", "-m", "%dM" % args.mem,
             "-smp", str(args.harts), "-nographic",
             "-global", "virtio-mmio.force-legacy=false",
-            "-kernel", args.kernel,
-            "-drive", "file=%s,if=none,format=raw,id=x0" % disk,
-            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+            "-kernel", args.kernel] + disk_argv(disk, swap)
+
+
+def copy_sparse(src, dst):
+    """Copies src to dst, seeking over zero-filled stretches instead of writing them: a
+    swap image is mostly zeros, and its copy need not take its size in time or space."""
+    chunk = 1 << 20
+    zeros = bytes(chunk)
+    with open(src, "rb") as f, open(dst, "wb") as g:
+        while True:
+            data = f.read(chunk)
+            if not data:
+                break
+            if data == zeros[:len(data)]:
+                g.seek(len(data), os.SEEK_CUR)
+            else:
+                g.write(data)
+        g.truncate()  # the size, even if the image ends in zeros
+
+
+def make_swap(args, prefix):
+    """The run's private swap image as --swap or --swap-mib ask, or None for no swap disk."""
+    if not getattr(args, "swap", None) and not getattr(args, "swap_mib", None):
+        return None
+    fd, path = tempfile.mkstemp(prefix=prefix, suffix="-swap.img")
+    os.close(fd)
+    if args.swap:
+        copy_sparse(args.swap, path)
+    else:
+        with open(path, "wb") as f:
+            f.truncate(args.swap_mib << 20)
+    return path
 
 
 def add_guest_args(ap, timeout):
@@ -476,6 +518,11 @@ def add_guest_args(ap, timeout):
                     help="give up, reporting a hung guest, after S s without console output")
     ap.add_argument("--fsck", metavar="FSCK",
                     help="after a clean power-off, check the run's disk copy with this fsck")
+    swap = ap.add_mutually_exclusive_group()
+    swap.add_argument("--swap", metavar="IMG",
+                      help="attach a private copy of IMG as the swap disk (virtio disk 1)")
+    swap.add_argument("--swap-mib", type=int, metavar="N",
+                      help="attach a fresh zero-filled swap disk of N MiB (virtio disk 1)")
 
 
 # A host CPU hog: busy for a random few milliseconds, now and then asleep for a moment, so
@@ -510,10 +557,11 @@ def stop_hogs(hogs):
 
 
 class Session:
-    """A private copy of the disk image and the QEMU runs on it, for a `with` block.
+    """A private copy of the disk image (and of the swap image, if any: self.swap, or
+    None) and the QEMU runs on them, for a `with` block.
 
     boot() starts QEMU and waits for the shell prompt. Leaving the block stops any QEMU
-    still running and deletes the copy; an Abort (panic, timeout, early exit) or ^C inside
+    still running and deletes the copies; an Abort (panic, timeout, early exit) or ^C inside
     it becomes a "Bail out!" line and leaves ok False.
     """
 
@@ -523,12 +571,14 @@ class Session:
         self.args, self.tap, self.prefix = args, tap, prefix
         self.guests = []
         self.hogs = []
+        self.swap = None
         self.ok = False
 
     def __enter__(self):
         fd, self.disk = tempfile.mkstemp(prefix=self.prefix, suffix=".img")
         os.close(fd)
         shutil.copyfile(self.args.disk, self.disk)
+        self.swap = make_swap(self.args, self.prefix)
         # meson stops a test that runs too long with SIGTERM: clean up as for ^C.
         signal.signal(signal.SIGTERM, _interrupt)
         if getattr(self.args, "hog", 0) > 0:
@@ -539,7 +589,7 @@ class Session:
     def boot(self, deadline):
         start = time.monotonic()
         try:
-            guest = Guest(qemu_argv(self.args, self.disk))
+            guest = Guest(qemu_argv(self.args, self.disk, self.swap))
         except OSError as e:
             raise Abort("cannot start %s: %s" % (self.args.qemu, e))
         self.guests.append(guest)
@@ -554,10 +604,12 @@ class Session:
             if guest.proc.poll() is None:
                 guest.stop()
         stop_hogs(self.hogs)
-        try:
-            os.unlink(self.disk)
-        except OSError:
-            pass
+        for path in (self.disk, self.swap):
+            try:
+                if path:
+                    os.unlink(path)
+            except OSError:
+                pass
         if kind is Abort:
             self.tap.bail(value.message, value.details)
         elif kind is KeyboardInterrupt:

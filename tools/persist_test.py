@@ -11,7 +11,7 @@ cut (QEMU killed, no halt): whatever is still only in the page cache is lost. Th
 boot runs `pcachetest persist-check`, which must find every byte ("pcpersist: ok").
 Output is TAP for meson; the console transcript goes to stderr.
 
-Usage: persist_test.py --kernel K --disk D [--harts N] [--mem M] [--timeout S]
+Usage: persist_test.py --kernel K --disk D [--swap IMG] [--harts N] [--mem M] [--timeout S]
 """
 
 import argparse

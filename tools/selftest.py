@@ -13,6 +13,10 @@ has the disk driver ignore an interrupt: the request it completed must still fin
 one checks the in-guest suites' leak check itself: `leaktest leak`, whose case has the
 kernel lose one page, must be reported as leaking exactly that page, and `leaktest
 noleak`, which gives back all it takes, must pass.
+Two check the swap device (--swap or --swap-mib gives it): with the swap disk attached,
+pages written to its first, last and middle page numbers (from several processes at once)
+read back as written and a page number past the end is refused; without one, the kernel
+says nothing about swap and reports it as 0 pages.
 Output is TAP for meson; the console transcript goes to stderr.
 """
 
@@ -63,9 +67,11 @@ def collect(guest, deadline):
     return guest.lines + ([guest.partial] if guest.partial else [])
 
 
-def boot(session, argv_extra, deadline):
+def boot(session, argv_extra, deadline, swap=True):
+    """swap=False boots without the session's swap disk."""
     start = time.monotonic()
-    guest = harness.Guest(harness.qemu_argv(session.args, session.disk) + argv_extra)
+    argv = harness.qemu_argv(session.args, session.disk, session.swap if swap else None)
+    guest = harness.Guest(argv + argv_extra)
     session.guests.append(guest)
     boot_deadline = min(deadline, start + harness.BOOT_TIMEOUT)
     guest.wait_prompt(0, boot_deadline, "no shell prompt")
@@ -135,6 +141,44 @@ def leak_check(session, tap, timeout):
     tap.result(ok and guest.halt(), "leak: the guest halts normally")
 
 
+RE_SWAP_LINE = re.compile(r"^swap: ")
+
+
+def swapdev(session, tap, timeout):
+    if not session.swap:
+        tap.result(True, "swapdev: pages read back as written # SKIP no swap disk "
+                   "(--swap or --swap-mib)")
+        return
+    pages = os.path.getsize(session.swap) // 4096
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline)
+    said = [l for l in guest.lines if RE_SWAP_LINE.match(l)]
+    tap.result(len(said) == 1 and said[0].endswith("(%d pages)" % pages),
+               "swapdev: the boot line names the swap disk and its %d pages" % pages)
+    for line in said:
+        tap.diag(line)
+    steps = [("ktest swappages", harness.check_line("ktest: the swap device has %d pages" % pages),
+              "swapdev: swapdev_pages() is the disk's size"),
+             ("ktest swapdev", harness.check_line("ktest: swapdev ok in 4 processes at once"),
+              "swapdev: first, last and middle pages read back as written; past the end is "
+              "refused")]
+    ok = harness.run_script(guest, tap, steps, deadline, timeout)
+    tap.result(ok and guest.halt(), "swapdev: the guest halts normally")
+
+
+def no_swap(session, tap, timeout):
+    deadline = time.monotonic() + timeout
+    guest = boot(session, ["-append", "selftest"], deadline, swap=False)
+    said = [l for l in guest.lines if RE_SWAP_LINE.match(l)]
+    tap.result(not said, "noswap: without a swap disk the kernel says nothing about swap")
+    for line in said:
+        tap.diag(line)
+    steps = [("ktest swappages", harness.check_line("ktest: the swap device has 0 pages"),
+              "noswap: swapdev_pages() is 0")]
+    ok = harness.run_script(guest, tap, steps, deadline, timeout)
+    tap.result(ok and guest.halt(), "noswap: the guest halts normally")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.add_guest_args(ap, 60.0)
@@ -149,6 +193,8 @@ def main():
         tap.result(ok and guest.halt(), "without selftest: the guest halts normally")
         lost_irq(session, tap, args.timeout)
         leak_check(session, tap, args.timeout)
+        swapdev(session, tap, args.timeout)
+        no_swap(session, tap, args.timeout)
         for name, want, halts in CASES:
             run_case(session, tap, name, want, halts, args.timeout)
         tap.plan()

@@ -1,5 +1,5 @@
 /*
- * The platform-level interrupt controller: routes UART and virtio interrupts to the
+ * The platform-level interrupt controller: routes UART and virtio disk interrupts to the
  * harts' supervisor external-interrupt line. Context 2*hart+1 is a hart's S-mode context.
  */
 #include "dev.h"
@@ -16,12 +16,14 @@ void plic_init(void)
 {
 	R32(PLIC_PRIORITY(UART0_IRQ)) = 1;
 	R32(PLIC_PRIORITY(VIRTIO0_IRQ)) = 1;
+	R32(PLIC_PRIORITY(VIRTIO1_IRQ)) = 1;
 }
 
 void plic_init_hart(void)
 {
 	uint64 h = r_tp();
-	R32(PLIC_SENABLE(h)) = (1U << UART0_IRQ) | (1U << VIRTIO0_IRQ);
+	/* The swap disk's line too, present or not: an empty slot never raises it. */
+	R32(PLIC_SENABLE(h)) = (1U << UART0_IRQ) | (1U << VIRTIO0_IRQ) | (1U << VIRTIO1_IRQ);
 	R32(PLIC_STHRESHOLD(h)) = 0;
 	CSR_SET(sie, SIE_SEIE);
 }

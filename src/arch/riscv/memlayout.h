@@ -20,10 +20,13 @@
 #define UART0_IRQ      10
 #define VIRTIO0_PA     0x10001000UL
 #define VIRTIO0_IRQ    1
+#define VIRTIO1_PA     0x10002000UL /* the next virtio-mmio slot: the swap disk, if any */
+#define VIRTIO1_IRQ    2
 #define PLIC_PA        0x0c000000UL
 #define RAM_BASE_PA    0x80000000UL
 #define KERNEL_LOAD_PA 0x80200000UL
 
 #define UART0   ((unsigned long)P2V(UART0_PA))
 #define VIRTIO0 ((unsigned long)P2V(VIRTIO0_PA))
+#define VIRTIO1 ((unsigned long)P2V(VIRTIO1_PA))
 #define PLIC    ((unsigned long)P2V(PLIC_PA))

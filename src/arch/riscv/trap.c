@@ -78,7 +78,9 @@ static int dev_intr(uint64 scause)
 		if (irq == UART0_IRQ)
 			uart_intr();
 		else if (irq == VIRTIO0_IRQ)
-			virtio_disk_intr();
+			virtio_disk_intr(0);
+		else if (irq == VIRTIO1_IRQ)
+			virtio_disk_intr(1);
 		if (irq)
 			plic_complete(irq);
 		return 2;
