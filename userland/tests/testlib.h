@@ -39,6 +39,14 @@ extern const char *curname;
 /* This program's absolute path, for cases that exec it again; set by run_tests(). */
 extern char self_path[MAXPATH];
 
+/*
+ * What the leak check counts: free pages only (0, the default), or free pages plus the
+ * clean file pages that the page cache keeps after the last close and the kernel frees on
+ * demand (vmstat's reclaimable_pages). A program whose cases read files that outlive them
+ * sets it before run_tests(): those pages are not leaked, only cached.
+ */
+extern int leak_counts_reclaimable;
+
 /* Reports a failed check and makes the case fail. */
 #define check(cond)                                                                                \
 	do {                                                                                       \
