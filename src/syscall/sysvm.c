@@ -96,7 +96,8 @@ uint64 sys_vmacount(void)
 uint64 sys_vmstat(void)
 {
 	uint64 addr;
-	struct vmstat st;
+	/* Zeroed: counters vm_stat() does not fill must read 0, not old kernel stack. */
+	struct vmstat st = {0};
 	argaddr(0, &addr);
 	vm_stat(&st);
 	return as_copyout(myproc()->as, addr, &st, sizeof(st)) < 0 ? (uint64)-1 : 0;
