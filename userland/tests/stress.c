@@ -1759,12 +1759,27 @@ static void op_trunc(void)
 	close(fd);
 }
 
+/* Page p of a private mapping of truncation file t keeps the pattern stored to it, unless
+ * the file was cut since `look` (a cut may take the private copy away too). */
+static void private_kept(int t, uint64 look, const char *pg, int p, uint8 pat)
+{
+	checked();
+	for (int off = 0; off < PG; off += 512) {
+		uint8 want = pbyte(NBIG + t, (uint64)p * PG + off) ^ pat;
+		if ((uint8)pg[off] != want && !truncated_since(t, look)) {
+			failf("truncation file %d: a private store to page %d is gone, and nobody "
+			      "truncated the file",
+			      t, p);
+			return;
+		}
+	}
+}
+
 /*
  * Maps truncation file t as large as it is now (shared read-only, shared writable storing
  * the file's own bytes, or private with one page of a pattern) and reads every page a few
  * times with pauses between, so that truncations land in the middle. Every byte must be
- * the file's or zero; a private page must keep its pattern unless the file was cut since
- * `look` (a cut may take the private copy away too).
+ * the file's or zero, and the private page must keep its pattern (private_kept).
  */
 static void tmap_body(int t, uint64 look)
 {
@@ -1790,17 +1805,7 @@ static void tmap_body(int t, uint64 look)
 		for (int p = 0; p < np; p++) {
 			char *pg = a + (uint64)p * PG;
 			if (p == mine) {
-				checked();
-				for (int off = 0; off < PG; off += 512)
-					if ((uint8)pg[off] !=
-					        (pbyte(f, (uint64)p * PG + off) ^ pat) &&
-					    !truncated_since(t, look)) {
-						failf("truncation file %d: a private store to page "
-						      "%d "
-						      "is gone, and nobody truncated the file",
-						      t, p);
-						break;
-					}
+				private_kept(t, look, pg, p, pat);
 			} else if (pcheck("mapped", f, (uint64)p * PG, pg, PG, 1)) {
 				goto out;
 			}
@@ -2333,19 +2338,18 @@ static int check_pfiles(void)
 			continue;
 		}
 		while ((n = read(fd, buf, BUFSZ)) > 0) {
-			for (int k = 0; k < n; k++)
-				if ((uint8)buf[k] != pbyte(NBIG + t, off + (uint64)k)) {
-					printf("# truncation file %d: byte %lu is 0x%x after the "
-					       "round, "
-					       "its writers wrote 0x%x\n",
-					       t, off + (uint64)k, (uint8)buf[k],
-					       pbyte(NBIG + t, off + (uint64)k));
-					bad = 1;
-					n = 0;
-					break;
-				}
-			if (n == 0)
+			int k = 0;
+			while (k < n && (uint8)buf[k] == pbyte(NBIG + t, off + (uint64)k))
+				k++;
+			if (k < n) {
+				printf(
+				    "# truncation file %d: byte %lu is 0x%x after the round, its "
+				    "writers wrote 0x%x\n",
+				    t, off + (uint64)k, (uint8)buf[k],
+				    pbyte(NBIG + t, off + (uint64)k));
+				bad = 1;
 				break;
+			}
 			off += (uint64)n;
 		}
 		close(fd);
