@@ -97,7 +97,8 @@ uint64 sys_vmacount(void)
 uint64 sys_vmstat(void)
 {
 	uint64 addr;
-	struct vmstat st;
+	/* Zeroed: counters vm_stat() does not fill must read 0, not old kernel stack. */
+	struct vmstat st = {0};
 	argaddr(0, &addr);
 	/* Fields vm_stat() does not know about read 0, not whatever the stack held. */
 	memset(&st, 0, sizeof(st));

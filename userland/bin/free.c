@@ -1,4 +1,7 @@
-/* free: how physical memory is used: free, in the page cache, otherwise in use. */
+/*
+ * free: how physical memory is used, in pages and KiB: free, in the page cache (and how
+ * much of that the kernel may free on demand), and dirty (cached data newer than the disk).
+ */
 #include "kernel/types.h"
 #include "kernel/vmstat.h"
 #include "user/user.h"
@@ -8,16 +11,18 @@
 int main(void)
 {
 	struct vmstat st;
-	int n = freepages();
 
-	if (n < 0 || vmstat(&st) < 0) {
-		fprintf(2, "free: freepages failed\n");
+	if (vmstat(&st) < 0) {
+		fprintf(2, "free: vmstat failed\n");
 		exit(1);
 	}
-	printf("%d pages free (%d KiB)\n", n, n * PAGE_KIB);
-	long used = (long)st.total_pages - n - (long)st.cached_pages;
-	printf("%ld pages total, %ld in the page cache, %ld otherwise in use "
-	       "(processes, page tables, kernel)\n",
-	       st.total_pages, st.cached_pages, used);
+	/* One snapshot for every line, so that they add up. */
+	long used = (long)(st.total_pages - st.free_pages - st.cached_pages);
+	printf("free   %6ld pages %7ld KiB  of %ld pages, %ld in use by processes and kernel\n",
+	       st.free_pages, st.free_pages * PAGE_KIB, st.total_pages, used);
+	printf("cached %6ld pages %7ld KiB  %ld of them reclaimable\n", st.cached_pages,
+	       st.cached_pages * PAGE_KIB, st.reclaimable_pages);
+	printf("dirty  %6ld pages %7ld KiB  cached, not yet written back\n", st.dirty_pages,
+	       st.dirty_pages * PAGE_KIB);
 	exit(0);
 }

@@ -2,7 +2,7 @@
  * stress: a seeded random mix of concurrent system calls, to find what the directed suites
  * miss: races between processes, leaks, and the kernel getting stuck.
  *
- *   stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [round-N ...]
+ *   stress [-P] [-s seed] [-t seconds] [-p procs] [-r round-seconds] [round-N ...]
  *
  * It owns the worker processes and everything they do. A run is a series of rounds (cases
  * of testlib, which counts free pages around each); a round's leader starts `procs` workers
@@ -25,6 +25,15 @@
  * which tools/harness.py takes for a hung guest) with the operation it is stuck in. Each round
  * prints its seed; the first line of the run is "stress: seed N", and "stress -s N round-K" replays
  * round K.
+ *
+ * -P adds memory pressure: files bigger together than RAM (sized from vmstat's total_pages,
+ * written once before the first round), which workers read() and map (shared and private,
+ * unmapping pieces in the middle, storing through the mappings, keeping a mapping while
+ * they exit), and small files that some workers truncate (O_TRUNC) while others touch
+ * their mappings. A touch past the new end may end in a bus error: a toucher killed so is
+ * expected exactly when a truncation of its file began after it looked at the file's size,
+ * and any other death still fails the round. The leak check counts free plus reclaimable
+ * pages in every mode, since clean file pages may stay cached after the last close.
  */
 #include <stdarg.h>
 
@@ -34,12 +43,15 @@
 #include "kernel/fcntl.h"
 #include "kernel/mman.h"
 #include "kernel/fs.h"
+#include "kernel/vmstat.h"
+#include "kernel/vmtrace.h"
 #include "user/user.h"
 #include "testlib.h"
 
 #define PG           4096
 #define ROUNDUP(a)   (((uint64)(a) + PG - 1) & ~(uint64)(PG - 1))
 #define ROUNDDOWN(a) ((uint64)(a) & ~(uint64)(PG - 1))
+#define MAX(a, b)    ((a) > (b) ? (a) : (b))
 #define MIN(a, b)    ((a) < (b) ? (a) : (b)) /* evaluates one argument twice */
 #define MAXW         16                      /* most workers */
 #define MAXROUNDS    1000                    /* most rounds in a run */
@@ -61,8 +73,14 @@
 #define KID_KILLED   (-1)
 #define KID_ANY      1000 /* a status we cannot predict: killed while exiting */
 #define KID_EXEC     1001 /* exec'd: 0, or 5 if exec failed (out of memory or files) */
+#define KID_MAYBUS   1002 /* touches a truncation file: 0, or killed by a bus error... */
+#define KID_BUSOK    1003 /* ...which it was, once a truncation began after it looked */
 #define DEV_MAJOR    9    /* mknod major with no driver: open works, read and write fail */
 #define KILL_ODDS    6    /* each second, a worker is killed mid-operation with odds 1 in this */
+#define NBIG         2    /* -P: big files, together more than RAM; read and mapped, never cut */
+#define NTF          2    /* -P: truncation files, mapped by some while others truncate them */
+#define BIG_MAX      (60 * 256) /* -P: pages of all big files at most (the disk has 88 MiB) */
+#define TRUNC_BUSY   (~0UL)     /* a look at a truncation file while one truncated it */
 
 /* ---- shared state: one page for the run, one per round (MAP_SHARED, inherited) ---- */
 
@@ -74,16 +92,25 @@ struct wslot {       /* written by its worker, read by the leader */
 	int op, pid, fails, kfails;
 	int killed;    /* the leader is killing this worker: its children may see it die */
 	char msg[112]; /* the first failed check, for the leader to print */
+	/* -P: what it moved, and what a bus error that kills it would be explained by. */
+	uint64 rd_kib, map_pages;
+	uint64 exp_gen; /* trunc_look() of the truncation file it touches */
+	int exp_file;   /* 1 + that file while it touches its mapping, else 0 */
+	int tbusy;      /* 1 + the truncation file it is truncating now, else 0 */
+	int truncs, buskids;
 };
 
 struct ctl {
 	int stop;
+	int minfree;        /* the fewest free pages the monitor saw, once a second */
+	uint64 tstart[NTF]; /* truncations of each truncation file begun */
 	struct wslot w[MAXW];
 };
 
 struct run {
 	int started, finished, hung;
 	uint64 ops, forks, checks, lives, kills;
+	uint64 rd_kib, map_pages, truncs, buses;
 };
 
 _Static_assert(sizeof(struct ctl) <= PG, "the round's control page must be one page");
@@ -94,7 +121,9 @@ static volatile struct run *run;
 /* ---- options ---- */
 
 static uint64 opt_seed;
-static int opt_secs = 60, opt_procs = 4, opt_round = 15, have_fsync;
+static int opt_secs = 60, opt_procs = 4, opt_round = 15, have_fsync, opt_pressure;
+/* -P sizes, in pages: each big file, each truncation file, the most one mapping op holds. */
+static int big_np[NBIG], tf_np, win_np;
 
 /* ---- randomness: splitmix64, one state per process ---- */
 
@@ -315,7 +344,9 @@ struct region {
 static struct region reg[NREG];
 
 struct kid {
-	int pid, want; /* want: expected exit status, KID_KILLED or KID_ANY */
+	int pid, want; /* want: expected exit status, KID_KILLED, KID_ANY or KID_MAYBUS */
+	int tfile;     /* KID_MAYBUS: the truncation file it touches, and trunc_look() of it */
+	uint64 tgen;
 };
 static struct kid kids[NKIDS];
 static int nkids;
@@ -342,15 +373,25 @@ enum op {
 	OP_EXEC,
 	OP_MAPFILE,
 	OP_MAPIO,
+	OP_BIGREAD,
+	OP_BIGMAP,
+	OP_TRUNC,
+	OP_TMAP,
 	OP_RETIRE,
 	OP_STOP,
 	NOPS
 };
-static const char *opname[NOPS] = {"file", "own-file", "shared-file", "sbrk",   "region",
-                                   "cow",  "pipe",     "fork",        "wait",   "kill",
-                                   "exec", "map-file", "map-io",      "retire", "stopping"};
-/* How often each operation comes up (retire and stopping are not drawn). */
-static const int weight[NOPS] = {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 5, 0, 0};
+static const char *opname[NOPS] = {"file",     "own-file",  "shared-file", "sbrk",     "region",
+                                   "cow",      "pipe",      "fork",        "wait",     "kill",
+                                   "exec",     "map-file",  "map-io",      "big-read", "big-map",
+                                   "truncate", "trunc-map", "retire",      "stopping"};
+/* How often each operation comes up, without and with -P (retire and stopping are not
+ * drawn). The -P operations take far longer than the others, so they get most of the time
+ * even at these odds. */
+static const int weight[2][NOPS] = {
+    {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 5, 0, 0, 0, 0, 0, 0},
+    {30, 5, 10, 6, 12, 6, 6, 8, 6, 4, 3, 3, 5, 3, 5, 2, 4, 0, 0},
+};
 
 /* ---- children ---- */
 
@@ -364,8 +405,11 @@ static void note_kid(int pid, int want)
 {
 	kids[nkids].pid = pid;
 	kids[nkids].want = want;
+	kids[nkids].tfile = -1;
 	nkids++;
 }
+
+static int truncated_since(int t, uint64 look);
 
 /* Accounts for a child wait() returned; returns its expected status, or -2000 if unknown. */
 static int forget_kid(int pid)
@@ -373,6 +417,8 @@ static int forget_kid(int pid)
 	for (int i = 0; i < nkids; i++) {
 		if (kids[i].pid == pid) {
 			int want = kids[i].want;
+			if (want == KID_MAYBUS)
+				want = truncated_since(kids[i].tfile, kids[i].tgen) ? KID_BUSOK : 0;
 			kids[i] = kids[--nkids];
 			return want;
 		}
@@ -390,6 +436,14 @@ static void check_status(int pid, int st, int want)
 	else if (want == KID_EXEC && st != 0 && st != 5)
 		failf("exec'd child %d exited with status %d", pid, st);
 	else if (want == KID_EXEC)
+		return;
+	else if (want == KID_BUSOK && st == -1) {
+		/* Killed by a bus error past the end of a truncated file. */
+		if (me >= 0 && !in_child)
+			ctl->w[me].buskids++;
+	} else if (want == KID_BUSOK && st != 0)
+		failf("child %d touching a truncated file exited with status %d", pid, st);
+	else if (want == KID_BUSOK)
 		return;
 	else if (st != want)
 		failf("child %d exited with status %d, expected %d", pid, st, want);
@@ -1409,6 +1463,401 @@ static void exec_child(uint64 seed)
 	exit(child_failed ? 1 : 0);
 }
 
+/* ---- memory pressure (-P) ---- */
+
+/*
+ * The big files live in /stp for the whole run (writing them takes a while); the truncation
+ * files in /st, made again every round. Their bytes are a function of file and offset
+ * (pbyte), so whatever path reads them knows what it must see.
+ */
+static void big_path(char *dst, int b)
+{
+	char n[8];
+	put_num(n, b);
+	cat3(dst, "/stp/b", n, "");
+}
+
+static void tf_path(char *dst, int t)
+{
+	char n[8];
+	put_num(n, t);
+	cat3(dst, "/st/t", n, "");
+}
+
+/* Byte off of pressure file f (the big files, then the truncation files): never 0, so a
+ * zeroed page shows, and different from page to page, so a page from elsewhere shows. */
+static uint8 pbyte(int f, uint64 off)
+{
+	uint32 h = (uint32)(off ^ ((uint64)f << 28)) * 2654435761U;
+	return (uint8)((h >> 24) | 1);
+}
+
+static void pfill(char *dst, int f, uint64 off, int n)
+{
+	for (int k = 0; k < n; k++)
+		dst[k] = (char)pbyte(f, off + (uint64)k);
+}
+
+/* Long operations say they are still making progress, so the monitor reports only a
+ * call (or a fault) that does not come back. */
+static void beat(void)
+{
+	if (me >= 0 && !in_child)
+		ctl->w[me].beat = uptime_ns();
+}
+
+static int pbad(const char *how, int f, uint64 off, uint8 got, int zero_ok)
+{
+	uint8 want = pbyte(f, off);
+	if (got == want || (zero_ok && got == 0))
+		return 0;
+	failf("%s file %d (%s): byte %lu is 0x%x, the file's is 0x%x",
+	      f < NBIG ? "big" : "truncation", f < NBIG ? f : f - NBIG, how, off, got, want);
+	return 1;
+}
+
+/*
+ * Checks n bytes that read() or a mapping gave for offset off of pressure file f, one in
+ * 251 and the last: they must be the file's, or 0 if zero_ok (a truncation file, whose
+ * pages past its end read as zero). 1 if one was wrong (reported).
+ */
+static int pcheck(const char *how, int f, uint64 off, const char *p, int n, int zero_ok)
+{
+	checked();
+	for (int k = 0; k < n; k += 251)
+		if (pbad(how, f, off + (uint64)k, (uint8)p[k], zero_ok))
+			return 1;
+	return n > 0 && pbad(how, f, off + (uint64)n - 1, (uint8)p[n - 1], zero_ok);
+}
+
+/*
+ * What a toucher of truncation file t remembers before it looks at the file's size: how
+ * many truncations of it have begun, or TRUNC_BUSY if one is under way. A truncater marks
+ * itself busy before it counts and unmarks once open(O_TRUNC) has returned, so whatever
+ * truncation cuts the file after the look shows in truncated_since().
+ */
+static uint64 trunc_look(int t)
+{
+	uint64 g = __atomic_load_n(&ctl->tstart[t], __ATOMIC_SEQ_CST);
+	for (int i = 0; i < MAXW; i++)
+		if (__atomic_load_n(&ctl->w[i].tbusy, __ATOMIC_SEQ_CST) == t + 1)
+			return TRUNC_BUSY;
+	return g;
+}
+
+/* Could file t have been cut under a toucher that looked at it and got `look`? */
+static int truncated_since(int t, uint64 look)
+{
+	return look == TRUNC_BUSY || __atomic_load_n(&ctl->tstart[t], __ATOMIC_SEQ_CST) != look;
+}
+
+/* Pages a child doing one of these touches before it exits on the spot, holding its
+ * mappings; -1: it finishes. */
+static int quit_in = -1;
+
+static void maybe_quit(void)
+{
+	if (quit_in >= 0 && quit_in-- == 0)
+		child_exit(0);
+}
+
+/* Reads a big file from the start to a random point (all of it, now and then). */
+static void op_bigread(void)
+{
+	int b = rn(NBIG), fd, n;
+	uint64 off = 0, len = (uint64)(1 + rn(big_np[b])) * PG - (uint64)rn(PG);
+	char path[16];
+
+	big_path(path, b);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return; /* out of descriptors or in-memory inodes: others hold them */
+	while (off < len && !ctl->stop) {
+		n = read(fd, buf, chunk((int)MIN(len - off, (uint64)BUFSZ), BUFSZ));
+		if (n <= 0) {
+			failf("big file %d: read returned %d at %lu of %lu", b, n, off, len);
+			break;
+		}
+		if (pcheck("read", b, off, buf, n, 0))
+			break;
+		off += (uint64)n;
+		beat();
+	}
+	close(fd);
+	ctl->w[me].rd_kib += off / 1024;
+}
+
+static char *bkeep; /* a mapping of a whole big file kept across operations, or 0 */
+static int bkeep_b;
+
+/* Reads and checks pages [first, first + np) of a mapping of big file b. */
+static int touch_big(const char *a, int b, int first, int np)
+{
+	for (int p = first; p < first + np && !ctl->stop; p++) {
+		if (pcheck("mapped", b, (uint64)p * PG, a + (uint64)p * PG, PG, 0))
+			return -1;
+		if (!in_child)
+			ctl->w[me].map_pages++;
+		if (p % 16 == 0)
+			beat();
+		maybe_quit();
+	}
+	return 0;
+}
+
+/*
+ * One mapping of the whole of big file b, of one of these kinds:
+ *   0  shared, read-only: read a window, unmap a piece in its middle, read both sides;
+ *   1  a long walk (shared or private) that unmaps each piece behind it, so more of the
+ *      file goes through the mapping than RAM holds while little is mapped at once;
+ *   2  shared, writable: the file's own bytes stored back, dirty pages to write back;
+ *   3  private, writable: a pattern stored, which a shared view must not show;
+ *   4  shared, read-only, kept for later operations (and for an exit or a kill to find).
+ */
+static void bigmap_body(int b, int kind)
+{
+	int total = big_np[b], first = rn(total), np = 1 + rn(MIN(win_np, total - first)), fd;
+	int shared = kind != 3 && !(kind == 1 && rn(2)), writable = kind == 2 || kind == 3;
+	uint64 len = (uint64)total * PG;
+	char path[16];
+
+	big_path(path, b);
+	if ((fd = open(path, kind == 2 ? O_RDWR : O_RDONLY)) < 0)
+		return;
+	char *a = mmap(0, len, PROT_READ | (writable ? PROT_WRITE : 0),
+	               shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+	if (a == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	if (kind == 1) {
+		int step = 1 + rn(32), end = first + 1 + rn(total - first);
+		for (int p = first; p < end && !ctl->stop; p += step) {
+			int n = MIN(step, end - p);
+			if (touch_big(a, b, p, n) < 0)
+				break;
+			munmap(a + (uint64)p * PG, (uint64)n * PG);
+		}
+		goto out; /* the unmap of the whole range takes what is left around the holes */
+	}
+	if (touch_big(a, b, first, np) < 0)
+		goto out;
+	switch (kind) {
+	case 0:
+		if (np >= 3) {
+			int lo = first + 1 + rn(np - 2), hi = lo + 1 + rn(first + np - 1 - lo);
+			if (munmap(a + (uint64)lo * PG, (uint64)(hi - lo) * PG) < 0)
+				failf("munmap in the middle of a big file's mapping failed");
+			else if (touch_big(a, b, first, lo - first) == 0)
+				touch_big(a, b, hi, first + np - hi);
+		}
+		break;
+	case 2:
+		for (int p = first; p < first + np; p += 1 + rn(4))
+			for (int off = rn(64); off < PG; off += 1 + rn(1500))
+				a[(uint64)p * PG + off] = (char)pbyte(b, (uint64)p * PG + off);
+		if (rn(3) == 0 && msync(a + (uint64)first * PG, (uint64)np * PG, MS_SYNC) < 0)
+			failf("msync of big file %d failed", b);
+		break;
+	case 3: {
+		int n = MIN(np, 16);
+		uint8 pat = (uint8)(rnd() | 1);
+		char *pa = a + (uint64)first * PG;
+		for (int off = 0; off < n * PG; off += 512)
+			pa[off] = (char)(pbyte(b, (uint64)first * PG + off) ^ pat);
+		char *view = mmap(0, n * PG, PROT_READ, MAP_SHARED, fd, (long)first * PG);
+		if (view != MAP_FAILED) {
+			pcheck("shared view of privately stored pages", b, (uint64)first * PG, view,
+			       n * PG, 0);
+			munmap(view, n * PG);
+		}
+		checked();
+		for (int off = 0; off < n * PG; off += 512)
+			if ((uint8)pa[off] != (pbyte(b, (uint64)first * PG + off) ^ pat)) {
+				failf("big file %d: a private store at %lu is gone", b,
+				      (uint64)first * PG + off);
+				break;
+			}
+		break;
+	}
+	case 4:
+		if (!bkeep && !in_child) {
+			bkeep = a;
+			bkeep_b = b;
+			close(fd);
+			return;
+		}
+		break;
+	}
+out:
+	munmap(a, len);
+	close(fd);
+}
+
+static void op_bigmap(void)
+{
+	int b = rn(NBIG), kind = rn(5), pid;
+
+	if (bkeep && rn(2)) {
+		int total = big_np[bkeep_b], first = rn(total);
+		touch_big(bkeep, bkeep_b, first, 1 + rn(MIN(win_np, total - first)));
+		if (rn(2)) {
+			munmap(bkeep, (uint64)total * PG);
+			bkeep = 0;
+		}
+		return;
+	}
+	if (rn(4) == 0) {
+		/* A child does it, and may exit halfway. */
+		if (nkids == NKIDS)
+			reap_one();
+		if ((pid = xfork()) < 0)
+			return;
+		if (pid == 0) {
+			quit_in = rn(2) ? rn(2 * win_np) : -1;
+			bigmap_body(b, kind);
+			child_exit(0);
+		}
+		note_kid(pid, 0);
+		return;
+	}
+	bigmap_body(b, kind);
+}
+
+/*
+ * Truncates a file that others map (open with O_TRUNC) and writes it again to some length
+ * up to its full size, so that pages others have mapped past the new end are cut away:
+ * their next touch may be a bus error, which they expect (trunc_look).
+ */
+static void op_trunc(void)
+{
+	volatile struct wslot *ws = &ctl->w[me];
+	int t = rn(NTF), fd, n, len = rn(3) == 0 ? tf_np * PG : rn(tf_np * PG + 1);
+	char path[16];
+
+	tf_path(path, t);
+	__atomic_store_n(&ws->tbusy, t + 1, __ATOMIC_SEQ_CST);
+	uint64 ours = __atomic_add_fetch(&ctl->tstart[t], 1, __ATOMIC_SEQ_CST);
+	fd = open(path, O_RDWR | O_TRUNC);
+	__atomic_store_n(&ws->tbusy, 0, __ATOMIC_SEQ_CST);
+	if (fd < 0)
+		return;
+	ws->truncs++;
+	for (int off = 0; off < len && !ctl->stop; off += n) {
+		n = chunk(len - off, BUFSZ);
+		pfill(buf, NBIG + t, (uint64)off, n);
+		if ((n = write(fd, buf, n)) <= 0) {
+			/* Another truncation may have cut the file below our offset: a write
+			 * past the end is refused. */
+			if (!truncated_since(t, ours))
+				failf("truncation file %d: write returned %d at %d", t, n, off);
+			break;
+		}
+		beat();
+	}
+	if (have_fsync && rn(4) == 0)
+		fsync(fd);
+	close(fd);
+}
+
+/* Page p of a private mapping of truncation file t keeps the pattern stored to it, unless
+ * the file was cut since `look` (a cut may take the private copy away too). */
+static void private_kept(int t, uint64 look, const char *pg, int p, uint8 pat)
+{
+	checked();
+	for (int off = 0; off < PG; off += 512) {
+		uint8 want = pbyte(NBIG + t, (uint64)p * PG + off) ^ pat;
+		if ((uint8)pg[off] != want && !truncated_since(t, look)) {
+			failf("truncation file %d: a private store to page %d is gone, and nobody "
+			      "truncated the file",
+			      t, p);
+			return;
+		}
+	}
+}
+
+/*
+ * Maps truncation file t as large as it is now (shared read-only, shared writable storing
+ * the file's own bytes, or private with one page of a pattern) and reads every page a few
+ * times with pauses between, so that truncations land in the middle. Every byte must be
+ * the file's or zero, and the private page must keep its pattern (private_kept).
+ */
+static void tmap_body(int t, uint64 look)
+{
+	int f = NBIG + t, kind = rn(3), fd, np, mine = -1;
+	uint8 pat = (uint8)(rnd() | 1);
+	struct stat st;
+	char path[16];
+
+	tf_path(path, t);
+	if ((fd = open(path, kind == 1 ? O_RDWR : O_RDONLY)) < 0)
+		return;
+	if (fstat(fd, &st) < 0 || st.size == 0) {
+		close(fd);
+		return;
+	}
+	np = (int)MIN(ROUNDUP(st.size) / PG, (uint64)tf_np);
+	char *a = mmap(0, (uint64)np * PG, PROT_READ | (kind ? PROT_WRITE : 0),
+	               kind == 2 ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+	close(fd);
+	if (a == MAP_FAILED)
+		return;
+	for (int pass = 1 + rn(4); pass > 0 && !ctl->stop; pass--) {
+		for (int p = 0; p < np; p++) {
+			char *pg = a + (uint64)p * PG;
+			if (p == mine) {
+				private_kept(t, look, pg, p, pat);
+			} else if (pcheck("mapped", f, (uint64)p * PG, pg, PG, 1)) {
+				goto out;
+			}
+			if (!in_child)
+				ctl->w[me].map_pages++;
+			maybe_quit();
+		}
+		if (kind == 1)
+			for (uint64 off = (uint64)rn(64); off < MIN(st.size, (uint64)np * PG);
+			     off += 1 + (uint64)rn(3000))
+				a[off] = (char)pbyte(f, off);
+		if (kind == 2 && mine < 0) {
+			mine = rn(np);
+			for (int off = 0; off < PG; off += 512)
+				a[(uint64)mine * PG + off] =
+				    (char)(pbyte(f, (uint64)mine * PG + off) ^ pat);
+		}
+		beat();
+		sleep(rn(3));
+	}
+out:
+	munmap(a, (uint64)np * PG);
+}
+
+static void op_tmap(void)
+{
+	volatile struct wslot *ws = &ctl->w[me];
+	int t = rn(NTF), pid;
+
+	if (rn(3) == 0) {
+		/* A child does it: it looks before the fork, and may exit halfway. */
+		if (nkids == NKIDS)
+			reap_one();
+		uint64 look = trunc_look(t);
+		if ((pid = xfork()) < 0)
+			return;
+		if (pid == 0) {
+			quit_in = rn(2) ? rn(4 * tf_np) : -1;
+			tmap_body(t, look);
+			child_exit(0);
+		}
+		note_kid(pid, KID_MAYBUS);
+		kids[nkids - 1].tfile = t;
+		kids[nkids - 1].tgen = look;
+		return;
+	}
+	ws->exp_gen = trunc_look(t);
+	ws->exp_file = t + 1;
+	tmap_body(t, ws->exp_gen);
+	ws->exp_file = 0;
+}
+
 /* ---- a worker's life ---- */
 
 static void worker_stop(void)
@@ -1439,6 +1888,8 @@ static void worker_stop(void)
 	for (int i = 0; i < NSF; i++)
 		if (fmap[i])
 			munmap(fmap[i], SF_PAGES * PG);
+	if (bkeep)
+		munmap(bkeep, (uint64)big_np[bkeep_b] * PG);
 	for (int i = 0; i < NFD; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -1476,13 +1927,13 @@ static void worker(int idx, uint64 seed)
 	chdir(dir);
 	adopt_slots();
 	for (int i = 0; i < NOPS; i++)
-		total += weight[i];
+		total += weight[opt_pressure][i];
 	for (;;) {
 		if (ctl->stop)
 			worker_stop();
 		int x = rn(total), op = 0;
-		while (x >= weight[op])
-			x -= weight[op++];
+		while (x >= weight[opt_pressure][op])
+			x -= weight[opt_pressure][op++];
 		if (rn(400) == 0)
 			op = OP_RETIRE;
 		ws->op = op;
@@ -1526,6 +1977,18 @@ static void worker(int idx, uint64 seed)
 			break;
 		case OP_MAPIO:
 			op_mapio();
+			break;
+		case OP_BIGREAD:
+			op_bigread();
+			break;
+		case OP_BIGMAP:
+			op_bigmap();
+			break;
+		case OP_TRUNC:
+			op_trunc();
+			break;
+		case OP_TMAP:
+			op_tmap();
 			break;
 		default:
 			/* Exit holding everything (children, files, mappings); the leader
@@ -1683,9 +2146,12 @@ static int spawn_monitor(int k, uint64 seed, int nw)
 	if (pid != 0)
 		return pid;
 	int told[MAXW] = {0};
+	struct vmstat vs;
 	for (;;) {
 		sleep(100);
 		uint64 now = uptime_ns();
+		if (vmstat(&vs) == 0 && (int)vs.free_pages < ctl->minfree)
+			ctl->minfree = (int)vs.free_pages;
 		for (int i = 0; i < nw; i++) {
 			volatile struct wslot *w = &ctl->w[i];
 			uint64 b = w->beat;
@@ -1720,6 +2186,7 @@ static int spawn_worker(int i, uint64 seed, struct wproc *w)
 {
 	uint64 ws = mix(seed ^ ((uint64)(i + 1) << 40) ^ (w->lives * 0xA24BAED4963EE407UL));
 	ctl->w[i].killed = 0;
+	ctl->w[i].exp_file = 0;
 	int pid = fork();
 	if (pid == 0)
 		worker(i, ws);
@@ -1747,8 +2214,12 @@ static int find_worker(struct wproc *w, int n, int pid)
 	return -1;
 }
 
-/* What happened to worker i: print its first failed check, if any; 1 if it failed. */
-static int worker_verdict(int i, int st, int killed)
+/*
+ * What happened to worker i: print its first failed check, if any; 1 if it failed. A
+ * worker the kernel killed while it touched a truncation file cut after it looked died of
+ * a bus error it had to expect: that counts in *buses and is no failure.
+ */
+static int worker_verdict(int i, int st, int killed, uint64 *buses)
 {
 	volatile struct wslot *ws = &ctl->w[i];
 	int bad = 0;
@@ -1757,12 +2228,20 @@ static int worker_verdict(int i, int st, int killed)
 		       ws->kfails, (char *)ws->msg);
 		bad = 1;
 	}
-	if (st != 0 && !(killed && st == -1)) {
+	if (st == -1 && !killed && ws->exp_file && truncated_since(ws->exp_file - 1, ws->exp_gen)) {
+		(*buses)++;
+	} else if (st == -1 && !killed) {
+		printf("# worker %d (pid %d) was killed by the kernel in op %s (a fatal fault or "
+		       "out of memory: the console's \"killed:\" line says which)\n",
+		       i, ws->pid, opname[ws->op]);
+		bad = 1;
+	} else if (st != 0 && !(killed && st == -1)) {
 		printf("# worker %d (pid %d) exited with status %d in op %s\n", i, ws->pid, st,
 		       opname[ws->op]);
 		bad = 1;
 	}
 	ws->fails = ws->kfails = 0;
+	ws->exp_file = ws->tbusy = 0;
 	return bad;
 }
 
@@ -1803,6 +2282,86 @@ static int check_files(int nw)
 	return bad;
 }
 
+/* Writes pressure file f at path, np pages of its bytes; the bytes written, or -1. */
+static long write_pfile(const char *path, int f, int np)
+{
+	long done = 0;
+	int fd = open(path, O_CREATE | O_RDWR | O_TRUNC), n = 0;
+
+	if (fd < 0)
+		return -1;
+	for (; done < (long)np * PG; done += n) {
+		n = (int)MIN((long)np * PG - done, (long)BUFSZ);
+		pfill(buf, f, (uint64)done, n);
+		if ((n = write(fd, buf, n)) <= 0)
+			break;
+	}
+	/* Clean before the first count of free and reclaimable pages, where fsync exists. */
+	if (have_fsync)
+		fsync(fd);
+	close(fd);
+	return done;
+}
+
+/*
+ * After the round: each big file is still whole, and every byte of each truncation file
+ * is one that was written to it (zeros are not: they would be a cut page come back). The
+ * big files' pages that workers stored to are written back (fsync, where it exists), so
+ * that none is left dirty, neither free nor reclaimable, when the leak check counts.
+ */
+static int check_pfiles(void)
+{
+	char path[16];
+	struct stat st;
+	int bad = 0, fd;
+
+	for (int b = 0; b < NBIG; b++) {
+		big_path(path, b);
+		if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0 ||
+		    st.size < (uint64)big_np[b] * PG) {
+			printf("# big file %d: gone or shorter than it was written\n", b);
+			bad = 1;
+		}
+		if (fd >= 0 && have_fsync && fsync(fd) < 0) {
+			printf("# big file %d: fsync failed\n", b);
+			bad = 1;
+		}
+		close(fd);
+	}
+	for (int t = 0; t < NTF; t++) {
+		int fd, n;
+		uint64 off = 0;
+		tf_path(path, t);
+		if ((fd = open(path, O_RDONLY)) < 0) {
+			printf("# truncation file %d is gone\n", t);
+			bad = 1;
+			continue;
+		}
+		while ((n = read(fd, buf, BUFSZ)) > 0) {
+			int k = 0;
+			while (k < n && (uint8)buf[k] == pbyte(NBIG + t, off + (uint64)k))
+				k++;
+			if (k < n) {
+				printf(
+				    "# truncation file %d: byte %lu is 0x%x after the round, its "
+				    "writers wrote 0x%x\n",
+				    t, off + (uint64)k, (uint8)buf[k],
+				    pbyte(NBIG + t, off + (uint64)k));
+				bad = 1;
+				break;
+			}
+			off += (uint64)n;
+		}
+		close(fd);
+		if (off > (uint64)tf_np * PG) {
+			printf("# truncation file %d: %lu bytes, more than was ever written\n", t,
+			       off);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
 static int setup_round(int nw)
 {
 	char path[16];
@@ -1829,6 +2388,13 @@ static int setup_round(int nw)
 		}
 		close(fd);
 	}
+	for (int t = 0; opt_pressure && t < NTF; t++) {
+		tf_path(path, t);
+		if (write_pfile(path, NBIG + t, tf_np) != (long)tf_np * PG) {
+			printf("# cannot make %s\n", path);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -1837,6 +2403,8 @@ static int round_case(void)
 {
 	int k = atoi(curname + 6), nw = opt_procs, bad = 0, ticker, alive, monitor;
 	uint64 seed = round_seed(k), start = uptime_ns(), deadline, give_up = 0, kills = 0;
+	uint64 buses = 0;
+	struct vmstat vs0, vs1;
 	struct wproc w[MAXW];
 	enum { RUNNING, STOPPING, KILLING } phase = RUNNING;
 
@@ -1858,6 +2426,8 @@ static int round_case(void)
 	if (setup_round(nw) < 0)
 		return 1;
 	int slots_before = free_slots();
+	vmstat(&vs0);
+	ctl->minfree = (int)vs0.free_pages;
 	memset(w, 0, sizeof(w));
 	for (int i = 0; i < nw; i++)
 		if (spawn_worker(i, seed, &w[i]) < 0) {
@@ -1887,7 +2457,7 @@ static int round_case(void)
 				}
 			}
 		} else if ((i = find_worker(w, nw, pid)) >= 0) {
-			bad |= worker_verdict(i, st, w[i].killed);
+			bad |= worker_verdict(i, st, w[i].killed, &buses);
 			w[i].pid = 0;
 			ctl->w[i].beat = 0; /* not stuck: gone */
 			alive--;
@@ -1967,13 +2537,38 @@ static int round_case(void)
 		bad = 1;
 	}
 	bad |= check_files(nw);
+	if (opt_pressure)
+		bad |= check_pfiles();
+	vmstat(&vs1);
 
-	uint64 ops = 0, forks = 0, checks = 0, lives = 0;
+	uint64 ops = 0, forks = 0, checks = 0, lives = 0, rd_kib = 0, mapped = 0, truncs = 0;
 	for (int i = 0; i < nw; i++) {
 		ops += ctl->w[i].ops;
 		forks += ctl->w[i].forks;
 		checks += ctl->w[i].checks;
 		lives += w[i].lives;
+		rd_kib += ctl->w[i].rd_kib;
+		mapped += ctl->w[i].map_pages;
+		truncs += (uint64)ctl->w[i].truncs;
+		buses += (uint64)ctl->w[i].buskids;
+	}
+	if (opt_pressure) {
+		run->rd_kib += rd_kib;
+		run->map_pages += mapped;
+		run->truncs += truncs;
+		run->buses += buses;
+		printf("# round %d: pressure: %lu MiB read, %lu MiB touched through mappings, %lu "
+		       "truncations, %lu bus errors after them\n",
+		       k, rd_kib / 1024, mapped / 256, truncs, buses);
+		printf(
+		    "# round %d: vmstat: fewest free pages %d of %lu, pagein %lu, pageout %lu, "
+		    "reclaimed %lu, scanned %lu, flushed %lu, direct reclaims %lu, out-of-memory "
+		    "faults %lu\n",
+		    k, ctl->minfree, vs1.total_pages, vs1.pagein - vs0.pagein,
+		    vs1.pageout - vs0.pageout, vs1.reclaimed - vs0.reclaimed,
+		    vs1.scanned - vs0.scanned, vs1.flushed - vs0.flushed,
+		    vs1.direct_reclaims - vs0.direct_reclaims,
+		    vs1.outcome[VT_OOM] - vs0.outcome[VT_OOM]);
 	}
 	run->ops += ops;
 	run->forks += forks;
@@ -2007,6 +2602,10 @@ static int totals_case(void)
 	       "%lu worker lives, %lu workers killed\n",
 	       opt_seed, run->finished, opt_round, opt_procs, run->ops, run->forks, run->checks,
 	       run->lives, run->kills);
+	if (opt_pressure)
+		printf("# totals: pressure: %lu MiB read, %lu MiB touched through mappings, %lu "
+		       "truncations, %lu bus errors after them\n",
+		       run->rd_kib / 1024, run->map_pages / 256, run->truncs, run->buses);
 	check(run->started > 0);
 	checkf(run->finished == run->started, "%d rounds started, %d finished", run->started,
 	       run->finished);
@@ -2027,10 +2626,55 @@ static uint64 parse_u64(const char *s)
 	return v;
 }
 
+/*
+ * -P: the sizes, from RAM, and the big files, written once for the whole run. Each big
+ * file is 3/5 of RAM, so that together they are more than RAM can hold (unless the disk
+ * cannot take that much: then it says so).
+ */
+static int pressure_setup(void)
+{
+	struct vmstat vs;
+	char path[16];
+
+	if (vmstat(&vs) < 0)
+		return -1;
+	long ram = (long)vs.total_pages, each = MIN(ram * 3 / 5, (long)(BIG_MAX / NBIG));
+	tf_np = win_np = (int)MIN(MAX(ram / 32, 16L), 1024L);
+	printf("# pressure: RAM %ld pages (%ld MiB): %d big files of %ld pages (%ld MiB), %d "
+	       "truncation files of %d pages\n",
+	       ram, ram / 256, NBIG, each, each / 256, NTF, tf_np);
+	if (each * NBIG <= ram)
+		printf("# pressure: the disk holds less than RAM: the big files together are %ld%% "
+		       "of RAM, so memory is never short\n",
+		       each * NBIG * 100 / ram);
+	mkdir("/stp"); /* or it is left from a run that was interrupted */
+	for (int b = 0; b < NBIG; b++) {
+		uint64 t0 = uptime_ns();
+		big_path(path, b);
+		long n = write_pfile(path, b, (int)each);
+		printf("# pressure: wrote %s: %ld KiB in %d ms\n", path, n / 1024,
+		       (int)((uptime_ns() - t0) / MSEC));
+		if (n < 16 * PG)
+			return -1;
+		big_np[b] = (int)(n / PG); /* less than asked if the disk ran full */
+	}
+	return 0;
+}
+
+static void pressure_cleanup(void)
+{
+	char path[16];
+	for (int b = 0; b < NBIG; b++) {
+		big_path(path, b);
+		unlink(path);
+	}
+	unlink("/stp");
+}
+
 static void usage(void)
 {
-	printf("usage: stress [-s seed] [-t seconds] [-p procs] [-r round-seconds] [round-N "
-	       "...]\n");
+	printf("usage: stress [-P] [-s seed] [-t seconds] [-p procs] [-r round-seconds] "
+	       "[round-N ...]\n");
 	exit(2);
 }
 
@@ -2051,7 +2695,10 @@ int main(int argc, char *argv[])
 				cases[++ncases] = argv[i];
 			continue;
 		}
-
+		if (strcmp(argv[i], "-P") == 0) {
+			opt_pressure = 1;
+			continue;
+		}
 		if (i + 1 >= argc || argv[i][2])
 			usage();
 		switch (argv[i][1]) {
@@ -2091,6 +2738,11 @@ int main(int argc, char *argv[])
 	}
 	if (!have_fsync)
 		printf("# fsync: not in this kernel, not used\n");
+	if (opt_pressure && pressure_setup() < 0) {
+		printf("stress: cannot write the big files in /stp\n");
+		pressure_cleanup();
+		exit(1);
+	}
 
 	/* Rounds named on the command line may lie beyond this run's length. */
 	int nrounds = (opt_secs + opt_round - 1) / opt_round;
@@ -2110,5 +2762,15 @@ int main(int argc, char *argv[])
 	tests[nrounds].fn = totals_case;
 	tests[nrounds].secs = 30;
 	cases[0] = argv[0];
+	if (opt_pressure) {
+		/* The runner is a child, so that the big files go whichever cases ran. */
+		int pid = fork(), st = 1;
+		if (pid == 0)
+			run_tests("stress", tests, nrounds + 1, ncases + 1, cases);
+		if (pid < 0 || wait(&st) != pid)
+			printf("stress: cannot run the cases\n");
+		pressure_cleanup();
+		exit(st);
+	}
 	run_tests("stress", tests, nrounds + 1, ncases + 1, cases);
 }

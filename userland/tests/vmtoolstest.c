@@ -682,7 +682,84 @@ static int t_pcachetool(void)
 	return 0;
 }
 
-/* vmstat and free print every counter, and the counters move as they should. */
+/* Reads a decimal number at *s, skipping spaces before it; -1 if there is none. */
+static long take_num(const char **s)
+{
+	long v = 0;
+	while (**s == ' ')
+		(*s)++;
+	if (**s < '0' || **s > '9')
+		return -1;
+	while (**s >= '0' && **s <= '9')
+		v = v * 10 + *(*s)++ - '0';
+	return v;
+}
+
+/*
+ * free's line that starts with name ("free   N pages   K KiB  ..."): its page and KiB
+ * counts, and in *rest what follows them. 0, or -1 if the line is missing or malformed.
+ */
+static int free_line(const char *text, const char *name, long *pages, long *kib, const char **rest)
+{
+	int n = strlen(name);
+	for (const char *s = text; *s; s++) {
+		if ((s != text && s[-1] != '\n') || strncmp(s, name, n) != 0 || s[n] != ' ')
+			continue;
+		s += n;
+		if ((*pages = take_num(&s)) < 0 || strncmp(s, " pages", 6) != 0)
+			return -1;
+		s += 6;
+		if ((*kib = take_num(&s)) < 0 || strncmp(s, " KiB", 4) != 0)
+			return -1;
+		*rest = s + 4;
+		return 0;
+	}
+	return -1;
+}
+
+/* Runs argv with its output into buf until it has printed nlines lines, then kills it. */
+static int capture_lines(char *argv[], char *buf, int max, int nlines)
+{
+	int p[2], n = 0, lines = 0, r;
+	if (pipe(p) < 0)
+		return -1;
+	int pid = fork();
+	if (pid == 0) {
+		char path[64] = "/";
+		close(1);
+		dup(p[1]);
+		close(p[0]);
+		close(p[1]);
+		strcpy(path + 1, argv[0]);
+		exec(path, argv);
+		exit(127);
+	}
+	close(p[1]);
+	while (lines < nlines && n < max - 1 && (r = read(p[0], buf + n, max - 1 - n)) > 0)
+		for (int i = n, e = n + r; i < e; i++, n++)
+			lines += buf[i] == '\n';
+	buf[n] = 0;
+	kill(pid);
+	close(p[0]);
+	wait(0);
+	return lines >= nlines ? 0 : -1;
+}
+
+/* Blank-separated fields of the line text starts with. */
+static int fields(const char *text)
+{
+	int n = 0;
+	for (const char *s = text; *s && *s != '\n'; s++)
+		if (*s != ' ' && (s == text || s[-1] == ' '))
+			n++;
+	return n;
+}
+
+/*
+ * vmstat and free print every counter, and the counters move as they should. free's
+ * figures are checked against vmstat() around it, so that a line showing the wrong
+ * counter fails even where the kernel keeps no dirty or reclaimable pages yet.
+ */
 static int t_counters(void)
 {
 	struct vmstat a, b;
@@ -698,11 +775,59 @@ static int t_counters(void)
 	char *argv[] = {"vmstat", 0};
 	check(capture(argv, out, sizeof(out)) == 0);
 	checkf(contains(out, "zero fill") && contains(out, "cow reuse") &&
-	           contains(out, "page-outs") && contains(out, "address spaces"),
+	           contains(out, "page-outs") && contains(out, "address spaces") &&
+	           contains(out, " dirty, ") && contains(out, " reclaimable") &&
+	           contains(out, "reclaimed ") && contains(out, " scanned") &&
+	           contains(out, "flushed ") && contains(out, "direct "),
 	       "vmstat:\n%s", out);
+
+	/* The repeating mode: a header, then lines with a figure under every name. */
+	char *every[] = {"vmstat", "1", 0};
+	check(capture_lines(every, out, sizeof(out), 2) == 0);
+	const char *second = strchr(out, '\n') + 1;
+	checkf(contains(out, " dirty ") && contains(out, " flushed ") &&
+	           contains(out, " reclaim") && fields(out) == 12 && fields(second) == 12,
+	       "vmstat 1:\n%s", out);
+
+	/* Eight cached pages (two of them dirty where the kernel tracks that) while free runs. */
+	const char *f = mkfile("vt.free", 8);
+	int fd = open(f, O_RDWR);
+	char *p = mmap(0, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(p != MAP_FAILED);
+	for (int i = 0; i < 8; i++)
+		(void)at((uint64)p + i * PG)[0];
+	at((uint64)p)[1] = 'x';
+	at((uint64)p + 5 * PG)[1] = 'x';
 	char *fr[] = {"free", 0};
-	check(capture(fr, out, sizeof(out)) == 0);
-	checkf(contains(out, "pages free") && contains(out, "in the page cache"), "free:\n%s", out);
+	vmstat(&a);
+	int st = capture(fr, out, sizeof(out));
+	vmstat(&b);
+	munmap(p, 8 * PG);
+	close(fd);
+	unlink(f);
+	check(st == 0);
+	long pages, kib, cached, dirty, of;
+	const char *rest;
+	checkf(free_line(out, "free", &pages, &kib, &rest) == 0 && kib == pages * 4 && pages > 0 &&
+	           pages < (long)b.total_pages && strncmp(rest, "  of ", 5) == 0,
+	       "free's first line:\n%s", out);
+	rest += 5;
+	of = take_num(&rest);
+	checkf(of == (long)b.total_pages, "free says %ld pages in all, vmstat %ld:\n%s", of,
+	       b.total_pages, out);
+	checkf(free_line(out, "cached", &cached, &kib, &rest) == 0 && kib == cached * 4 &&
+	           cached >= 8 && pages + cached <= of,
+	       "free's cached line (8 pages mapped):\n%s", out);
+	long reclaimable = take_num(&rest);
+	checkf(reclaimable >= 0 && reclaimable <= cached && contains(rest, "reclaimable"),
+	       "free's reclaimable pages:\n%s", out);
+	checkf(free_line(out, "dirty", &dirty, &kib, &rest) == 0 && kib == dirty * 4 &&
+	           dirty <= cached,
+	       "free's dirty line:\n%s", out);
+	long lo = a.dirty_pages < b.dirty_pages ? a.dirty_pages : b.dirty_pages;
+	long hi = a.dirty_pages < b.dirty_pages ? b.dirty_pages : a.dirty_pages;
+	checkf(dirty >= lo && dirty <= hi, "free says %ld dirty, vmstat %ld before and %ld after",
+	       dirty, a.dirty_pages, b.dirty_pages);
 	return 0;
 }
 
