@@ -119,7 +119,8 @@ void clock_del(struct page *pg);
 #define RECLAIM_SELF  2
 uint64 reclaim_pages(uint64 want, int how);
 void vm_watermarks(uint64 total);
-/* Cached pages that reclaim could free at once: clean, and nothing but the cache uses. */
+/* Cached pages that reclaim can free: nothing but the cache uses them (a dirty one is
+ * written back first). */
 uint64 vmobj_reclaimable(void);
 uint64 vmobj_gen(struct vmobj *obj); /* changes whenever the object is truncated */
 /* For inspect.c: map[i] = VMPC_CACHED, VMPC_MAPPED or VMPC_DIRTY for the cached pages of

@@ -150,8 +150,8 @@ uint64 vmobj_reclaimable(void)
 	acquire(&clock_lock);
 	struct page *pg = hand;
 	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext)
-		if (!(pg->flags & PG_DIRTY) && page_refcount(page_to_pa(pg)) == 1)
-			n++;
+		if (page_refcount(page_to_pa(pg)) == 1)
+			n++; /* dirty or not: the daemon writes a dirty one back, then frees it */
 	release(&clock_lock);
 	return n;
 }

@@ -75,7 +75,7 @@ void run_tests(const char *prog, const struct test *tests, int ntests, int argc,
     __attribute__((noreturn));
 
 /*
- * Pages the kernel could hand out now: the free ones plus the clean cached file pages that
+ * Pages the kernel could hand out now: the free ones plus the cached file pages that
  * nothing maps or uses (vmstat's reclaimable_pages), which it frees on demand. File data
  * stays in the page cache after the last close, so a case that reads a file leaves those
  * pages cached and the free count alone would call that a leak; a page that nobody can

@@ -17,7 +17,7 @@ struct vmstat {
 	unsigned long outcome[13];
 	/* The page cache under memory pressure (docs/reclaim.md). */
 	unsigned long dirty_pages;       /* cached pages known newer than the disk, now */
-	unsigned long reclaimable_pages; /* clean cached pages nobody uses: freeable at once */
+	unsigned long reclaimable_pages; /* cached pages nobody maps or uses: freeable */
 	unsigned long reclaimed;         /* cached pages the clock freed since boot */
 	unsigned long scanned;           /* pages the clock hand looked at since boot */
 	unsigned long flushed;         /* dirty pages the periodic flusher wrote back since boot */
