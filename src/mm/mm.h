@@ -165,8 +165,10 @@ void vmobj_truncate_unmap(struct vmobj *obj);
  * how many ticks to sleep before the next round. */
 int vm_pageout_run(void);
 int vm_memory_low(void); /* free pages are below the low watermark */
-/* Writes back every dirty cached page (the flusher, and halt): how many it wrote. */
+/* Writes back every dirty cached page (halt): how many it wrote. */
 uint64 vm_flush_all(void);
+/* The flusher's pass: writes back the pages that were dirty at its last pass too. */
+uint64 vm_flush_old(void);
 
 /* ---- mmap family (mmap.c); prot/flags already validated by the caller ---- */
 /* Extra flag for as_mmap: the file was not opened for writing, so a shared mapping of it

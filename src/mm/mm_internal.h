@@ -43,6 +43,7 @@ struct page {
 #define PG_DIRTY  0x1 /* newer than the disk: must be written back before it is freed */
 #define PG_REF    0x2 /* used by read()/write() or a fault since the clock last passed */
 #define PG_ONRING 0x4 /* on the clock's ring */
+#define PG_AGED   0x8 /* the flusher found it dirty on its last pass (reclaim.c) */
 
 struct page *pa_to_page(uint64 pa);
 uint64 page_to_pa(struct page *pg);

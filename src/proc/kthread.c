@@ -3,7 +3,8 @@
  * good. Pagoda has two, both mm's (mm/reclaim.c does their work; this file only gives
  * them a process to run in and the sleeping between rounds):
  *   pagedaemon  reclaims cached pages whenever free memory is below the low watermark;
- *   flusher     writes every dirty cached page back every FLUSH_SECS seconds.
+ *   flusher     every FLUSH_SECS seconds, writes back the cached pages that have been
+ *               dirty since its last pass.
  * They show in ^P's process list. A kill is ignored: neither ever returns to user space,
  * where a kill takes effect.
  */
@@ -37,7 +38,7 @@ static void flusher(void)
 {
 	for (;;) {
 		sleep_ticks(FLUSH_SECS * TICK_HZ);
-		vm_flush_all();
+		vm_flush_old();
 	}
 }
 
