@@ -121,13 +121,16 @@ static uint readable(struct inode *ip, uint off, uint n)
  * pager of a mapped file may lock another inode now), lock and read from the offset
  * again, so that a read is still one piece under one lock hold. If part of the buffer
  * cannot be had, the read ends there (a short count, or -1 if none of it can). A retry
- * that still comes up short keeps what it got and goes on; it makes progress, because
- * faulted-in pages stay resident (nothing takes them away from a running process).
+ * that still comes up short keeps what it got and goes on. Reclaim may take a faulted-in
+ * page away again before the copy gets to it, when memory is short, so a retry that gets
+ * nothing at all is tried again a few times (EMPTY_TRIES) before the read gives up.
  */
+#define EMPTY_TRIES 8
+
 static int inode_read(struct file *f, uint64 addr, int n)
 {
 	uint done = 0, limit = (uint)n;
-	int retry = 0, bad = 0;
+	int retry = 0, bad = 0, empty = 0;
 
 	for (;;) {
 		ilock(f->ip);
@@ -141,10 +144,12 @@ static int inode_read(struct file *f, uint64 addr, int n)
 			done += r;
 		if (r == want)
 			break;
-		if (keep && r == 0) {
-			bad = 1; /* faulted in, yet not there: give up rather than spin */
+		if (keep && r == 0 && ++empty >= EMPTY_TRIES) {
+			bad = 1; /* faulted in, yet never there: give up rather than spin */
 			break;
 		}
+		if (r > 0)
+			empty = 0;
 		uint64 ok = fault_in_user(addr + done, want - (keep ? r : 0), 1);
 		if (ok == 0) {
 			bad = 1;
@@ -187,7 +192,7 @@ int fileread(struct file *f, uint64 addr, int n)
 
 static int inode_write(struct file *f, uint64 addr, int n)
 {
-	int done = 0;
+	int done = 0, empty = 0;
 
 	while (done < n) {
 		/*
@@ -207,8 +212,13 @@ static int inode_write(struct file *f, uint64 addr, int n)
 			f->off += (uint)r;
 		iunlock(f->ip);
 		end_op_n(budget);
+		/* Nothing copied although the source was faulted in: reclaim may have taken it
+		 * meanwhile (see inode_read); fault it in again, a few times. */
+		if (r == 0 && ++empty < EMPTY_TRIES)
+			continue;
 		if (r <= 0)
 			break;
+		empty = 0;
 		done += r;
 		if (killed(myproc()))
 			break;

@@ -28,6 +28,9 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
+/* object_fill lost a race with a truncate or a write: fill again (never leaves dispatch). */
+#define FAULT_RETRY ((enum fault_result)100)
+
 static int access_allowed(int prot, enum fault_access access)
 {
 	switch (access) {
@@ -113,10 +116,12 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 		return FAULT_OOM;
 	}
 	/* A truncate that ran since we looked could not see this new PTE: take it away
-	 * again, and the access faults once more, against the new size. */
+	 * again and fill once more, against the new size. A caller of vm_fault trusts
+	 * FAULT_OK to mean mapped (as_fault_in), so this does not return without a page. */
 	if (vmobj_gen(v->obj) != gen) {
 		pmap_remove(as->pmap, va);
 		page_unref(pa);
+		return FAULT_RETRY;
 	}
 	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
 }
@@ -154,7 +159,11 @@ static enum fault_result dispatch(struct aspace *as, uint64 va, enum fault_acces
 	/* 4 + 5: fill the page and map it. */
 	if (!v->obj)
 		return zero_fill(as, v, va);
-	return object_fill(as, v, va, access == FAULT_WRITE);
+	enum fault_result r;
+	for (int i = 0; (r = object_fill(as, v, va, access == FAULT_WRITE)) == FAULT_RETRY; i++)
+		if (i == 16)
+			return FAULT_OK; /* still racing: let the access itself fault again */
+	return r;
 }
 
 enum fault_result fault_locked(struct aspace *as, uint64 va, enum fault_access access, int force)
