@@ -131,6 +131,11 @@ struct pager_ops {
 	 * page's slot meanwhile. Called with mm's cache lock held (a spin lock). */
 	void (*added)(struct vmobj *obj, uint64 off);
 	void (*dropped)(struct vmobj *obj, uint64 off);
+	/* The object is being freed, its pages already gone (anon-shared: its slots go). */
+	void (*gone)(struct vmobj *obj);
+	/* Anonymous memory: put_page goes to swap, and only reclaim calls it (never msync,
+	 * munmap, exit or the flusher, which are about files). */
+	int anon;
 };
 /* A new object whose one reference is its owner's (dropped with vmobj_disown), or NULL. */
 struct vmobj *vmobj_create(const struct pager_ops *ops, void *data);

@@ -120,6 +120,8 @@ int swap_refs(uint64 slot);
  * slot too if they are then of no use to anyone. Takes cache_lock: no spin lock held. */
 void swap_drop(uint64 slot);
 void swap_counts(uint64 *total, uint64 *free);
+int swap_read(uint64 slot, void *page); /* one page from / to the swap disk: 0 or -1 */
+int swap_write(uint64 slot, const void *page);
 
 /* Reverse map, mm's side (rmap.c): take every PTE mapping frame pa away, in whatever
  * address space, each under its owner's lock. RMAP_WAIT (truncate, no fs lock held): wait

@@ -132,6 +132,7 @@ void page_unref(uint64 pa)
 		acquire(&page_lock);
 	}
 	if (pg->refcnt == 0) {
+		pg->flags = 0;
 		pg->kclass = 0;
 		pg->inuse = 0;
 		pg->kfree_list = NULL;

@@ -214,6 +214,9 @@ static uint64 flush(int old_only)
 		struct page *pg = hand;
 		for (uint64 i = 0; pg && i < ring_pages && n < BATCH; i++, pg = pg->lnext) {
 			uint64 pa = page_to_pa(pg);
+			struct vmobj *o = pg->obj;
+			if (!o || o->ops->anon)
+				continue; /* anonymous memory goes to swap only when reclaimed */
 			if (!(pg->flags & PG_DIRTY) && !pmap_page_modified(pa)) {
 				page_test_clear_flag(pg, PG_AGED);
 				continue;

@@ -101,6 +101,16 @@ void vm_oom_killed(void)
 	VM_COUNT(oom_kills);
 }
 
+int swap_read(uint64 slot, void *page)
+{
+	return swap_rw ? swap_rw(slot, page, 0) : -1;
+}
+
+int swap_write(uint64 slot, const void *page)
+{
+	return swap_rw ? swap_rw(slot, (void *)page, 1) : -1;
+}
+
 /* ---- the swap object's pager ---- */
 
 static int swap_get_page(struct vmobj *obj, uint64 off, void *page)
@@ -138,6 +148,7 @@ static const struct pager_ops swap_pager = {
     .size = swap_size,
     .added = swap_added,
     .dropped = swap_dropped,
+    .anon = 1,
 };
 
 void vm_swap_attach(uint64 pages, int (*rw)(uint64 pageno, void *kva, int write))

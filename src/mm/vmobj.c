@@ -275,6 +275,8 @@ static void destroy(struct vmobj *obj)
 		pg->hnext = NULL;
 		page_unref(page_to_pa(pg));
 	}
+	if (obj->ops->gone)
+		obj->ops->gone(obj);
 	VM_UNCOUNT(objects);
 	obj_free(obj);
 }
@@ -470,7 +472,7 @@ int vmobj_writeback(struct vmobj *obj)
 {
 	int r = 0;
 	uint64 size = obj->ops->size(obj);
-	if (!obj->ops->put_page)
+	if (!obj->ops->put_page || obj->ops->anon)
 		return 0;
 	for (uint64 off = 0; off < size; off += PGSIZE) {
 		void *page = vmobj_page_lookup(obj, off);
@@ -557,27 +559,4 @@ void vmobj_truncate_unmap(struct vmobj *obj)
 			;
 		page_unref(page_to_pa(pg)); /* the cache's: the frame is free once its users go */
 	}
-}
-
-/* ---- the anonymous shared pager: zero-filled pages, nothing to write back ---- */
-
-static int anon_get_page(struct vmobj *obj, uint64 off, void *page)
-{
-	return 0; /* page_alloc() already zeroed it */
-}
-
-static uint64 anon_size(struct vmobj *obj)
-{
-	return (uint64)obj->data;
-}
-
-static const struct pager_ops anon_shared_pager = {
-    .name = "anon-shared",
-    .get_page = anon_get_page,
-    .size = anon_size,
-};
-
-struct vmobj *anon_vmobj_create(uint64 size)
-{
-	return vmobj_create(&anon_shared_pager, (void *)size);
 }
