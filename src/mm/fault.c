@@ -11,6 +11,10 @@
  *        a store to a read-only shared page            -> write access     [write ok]
  *        anything else                                 -> nothing to do    [spurious]
  *   4. fill    the page from where the VMA says it comes from:
+ *        a swap entry in the PTE (swapped out)         -> swap_in: the swap cache
+ *                                                         [cache hit] or the swap disk
+ *                                                         [disk read], read-only or
+ *                                                         taken back for a store
  *        anonymous private                             -> zero_fill        [zero fill]
  *        object, MAP_SHARED                            -> the object's cached page
  *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
