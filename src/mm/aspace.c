@@ -42,14 +42,42 @@ struct aspace *as_create(void)
 
 void unmap_range(struct aspace *as, uint64 start, uint64 end)
 {
-	uint64 va = start;
+	uint64 va = start, slot;
 	pmap_batch_begin(as->pmap);
 	while (pmap_next_mapped(as->pmap, &va, end, NULL, NULL)) {
 		uint64 pa = pmap_remove(as->pmap, va);
+		struct page *pg = pa_to_page(pa);
+		/* A page swapped in that only the swap cache would keep now: free it, and its
+		 * slot, rather than let reclaim write it out for nobody. */
+		slot = swap_obj && pg->obj == swap_obj ? pg->pgoff : 0;
 		page_unref(pa);
+		if (slot && swap_refs(slot) == 1)
+			vmobj_drop_unused(swap_obj, slot * PGSIZE);
 		va += PGSIZE;
 	}
 	pmap_batch_end(as->pmap);
+	for (va = start; swap_obj && pmap_next_swap(as->pmap, &va, end, &slot); va += PGSIZE) {
+		pmap_clear_swap(as->pmap, va);
+		swap_drop(slot);
+	}
+}
+
+uint64 as_footprint(struct aspace *as)
+{
+	uint64 n = 0, slot;
+	acquiresleep(&as->lock);
+	if (!as->dead) {
+		for (struct vma *v = vma_first(&as->vmas); v; v = vma_next(v)) {
+			for (uint64 va = v->start; pmap_next_mapped(as->pmap, &va, v->end, NULL, NULL);
+			     va += PGSIZE)
+				n++;
+			for (uint64 va = v->start; pmap_next_swap(as->pmap, &va, v->end, &slot);
+			     va += PGSIZE)
+				n++;
+		}
+	}
+	releasesleep(&as->lock);
+	return n;
 }
 
 void as_hold(struct aspace *as)
@@ -265,8 +293,17 @@ static int fork_vma(struct aspace *child, struct aspace *parent, struct vma *pv)
 	if (cv->obj)
 		vmobj_ref(cv->obj);
 	int shared = pv->flags & VMA_SHARED;
-	uint64 va = pv->start, pa;
+	uint64 va = pv->start, pa, slot;
 	int prot;
+	/* Swapped-out pages are shared by their slot, as resident ones are by their frame. */
+	for (; swap_obj && pmap_next_swap(parent->pmap, &va, pv->end, &slot); va += PGSIZE) {
+		swap_ref(slot);
+		if (pmap_enter_swap(child->pmap, va, slot) < 0) {
+			swap_unref(slot);
+			return -1;
+		}
+	}
+	va = pv->start;
 	while (pmap_next_mapped(parent->pmap, &va, pv->end, &pa, &prot)) {
 		if (!shared && !VM_COW) {
 			/* The eager alternative, kept to measure what COW saves (forkbench). */

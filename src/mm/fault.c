@@ -11,6 +11,10 @@
  *        a store to a read-only shared page            -> write access     [write ok]
  *        anything else                                 -> nothing to do    [spurious]
  *   4. fill    the page from where the VMA says it comes from:
+ *        a swap entry in the PTE (swapped out)         -> swap_in: the swap cache
+ *                                                         [cache hit] or the swap disk
+ *                                                         [disk read], read-only or
+ *                                                         taken back for a store
  *        anonymous private                             -> zero_fill        [zero fill]
  *        object, MAP_SHARED                            -> the object's cached page
  *        object, MAP_PRIVATE, read or exec             -> the cached page, read-only
@@ -44,6 +48,27 @@ static int access_allowed(int prot, enum fault_access access)
 	return 0;
 }
 
+/* A new anonymous page joins the clock's ring when there is swap for it to go to. */
+static void anon_new(uint64 pa)
+{
+	if (swap_obj)
+		clock_add(pa_to_page(pa));
+}
+
+/* src is leaving a PTE: if it was in the swap cache and is now of no use, free it. */
+static void swap_tidy(uint64 src_pa)
+{
+	struct page *pg = pa_to_page(src_pa);
+	if (swap_obj && pg->obj == swap_obj) {
+		uint64 slot = pg->pgoff;
+		page_unref(src_pa);
+		if (swap_refs(slot) == 1)
+			vmobj_drop_unused(swap_obj, slot * PGSIZE);
+		return;
+	}
+	page_unref(src_pa);
+}
+
 /* Map a fresh private copy of frame src_pa at va; drops the caller's reference to src. */
 static enum fault_result map_copy(struct aspace *as, struct vma *v, uint64 va, uint64 src_pa)
 {
@@ -55,7 +80,8 @@ static enum fault_result map_copy(struct aspace *as, struct vma *v, uint64 va, u
 		page_free(copy);
 		return FAULT_OOM;
 	}
-	page_unref(src_pa);
+	anon_new(V2P(copy));
+	swap_tidy(src_pa);
 	VM_COUNT(pages_copied);
 	return FAULT_OK;
 }
@@ -76,6 +102,13 @@ static enum fault_result cow_fault(struct aspace *as, struct vma *v, uint64 va, 
 		pmap_protect(as->pmap, va, v->prot);
 		return FAULT_OK;
 	}
+	/* Swapped in read-only, and nobody else has it (no other PTE, no swap entry): out
+	 * of the swap cache, ours to write. */
+	if (swap_obj && pg->obj == swap_obj && swap_refs(pg->pgoff) == 1 && vmobj_take(pg, 2)) {
+		as->outcome = VT_COW_REUSE;
+		pmap_protect(as->pmap, va, v->prot);
+		return FAULT_OK;
+	}
 	as->outcome = VT_COW_COPY;
 	return map_copy(as, v, va, pa);
 }
@@ -90,6 +123,7 @@ static enum fault_result zero_fill(struct aspace *as, struct vma *v, uint64 va)
 		page_free(page);
 		return FAULT_OOM;
 	}
+	anon_new(V2P(page));
 	VM_COUNT(zero_fills);
 	as->outcome = VT_ZERO_FILL;
 	return FAULT_OK;
@@ -126,6 +160,36 @@ static enum fault_result object_fill(struct aspace *as, struct vma *v, uint64 va
 	return FAULT_OK; /* the PTE now owns the reference vmobj_get_page gave us */
 }
 
+/*
+ * Stage 4, swapped out: the PTE is a swap entry. The page comes from the swap cache (a
+ * process sharing it copy-on-write brought it in already, or reclaim has not freed it
+ * yet) or from the swap disk: a major fault. It is mapped read-only, copy-on-write, like
+ * a page shared after fork; a store by a process that alone holds it takes it out of the
+ * swap cache instead, and the slot is freed.
+ */
+static enum fault_result swap_in(struct aspace *as, struct vma *v, uint64 va, uint64 slot,
+                                 int write)
+{
+	uint64 pa;
+	int disk;
+	enum fault_result r = vmobj_get_page(swap_obj, slot * PGSIZE, &pa, &disk);
+	if (r != FAULT_OK)
+		return r;
+	as->outcome = disk ? VT_DISK_READ : VT_CACHE_HIT;
+	as->fault_disk = disk;
+	if (pmap_enter(as->pmap, va, pa, v->prot & ~PROT_WRITE) < 0) {
+		page_unref(pa);
+		return FAULT_OOM; /* the swap entry is still there */
+	}
+	swap_unref(slot); /* the swap entry's: the PTE replaced it */
+	struct page *pg = pa_to_page(pa);
+	if (write && (v->prot & PROT_WRITE) && swap_refs(slot) == 1 && vmobj_take(pg, 2))
+		pmap_protect(as->pmap, va, v->prot);
+	else if (write)
+		return cow_fault(as, v, va, pa);
+	return FAULT_OK;
+}
+
 static enum fault_result dispatch(struct aspace *as, uint64 va, enum fault_access access, int force)
 {
 	VM_COUNT(faults);
@@ -157,6 +221,9 @@ static enum fault_result dispatch(struct aspace *as, uint64 va, enum fault_acces
 	}
 
 	/* 4 + 5: fill the page and map it. */
+	uint64 slot;
+	if (swap_obj && pmap_get_swap(as->pmap, va, &slot))
+		return swap_in(as, v, va, slot, access == FAULT_WRITE);
 	if (!v->obj)
 		return zero_fill(as, v, va);
 	enum fault_result r;

@@ -127,6 +127,15 @@ struct pager_ops {
 	/* Pins the owner for a write-back if the object is still its, called with mm's
 	 * cache lock held (a spin lock: it must not sleep): 1, then unref ends it; or 0. */
 	int (*hold)(struct vmobj *obj);
+	/* The cache took / let go of a page at off: the swap cache holds a reference on the
+	 * page's slot meanwhile. Called with mm's cache lock held (a spin lock). */
+	void (*added)(struct vmobj *obj, uint64 off);
+	void (*dropped)(struct vmobj *obj, uint64 off);
+	/* The object is being freed, its pages already gone (anon-shared: its slots go). */
+	void (*gone)(struct vmobj *obj);
+	/* Anonymous memory: put_page goes to swap, and only reclaim calls it (never msync,
+	 * munmap, exit or the flusher, which are about files). */
+	int anon;
 };
 /* A new object whose one reference is its owner's (dropped with vmobj_disown), or NULL. */
 struct vmobj *vmobj_create(const struct pager_ops *ops, void *data);
@@ -159,6 +168,14 @@ int vmobj_writeback(struct vmobj *obj);
  * there is a bus error) and frees them. */
 void vmobj_truncate(struct vmobj *obj, uint64 size);
 void vmobj_truncate_unmap(struct vmobj *obj);
+
+/* ---- swap (swap.c) ---- */
+/* The swap disk, from the driver at boot: its size in pages and how to move one. */
+void vm_swap_attach(uint64 pages, int (*rw)(uint64 pageno, void *kva, int write));
+/* Memory of as in pages, resident and swapped (the OOM killer's measure); 0 if it is
+ * being torn down or its lock is taken. */
+uint64 as_footprint(struct aspace *as);
+void vm_oom_killed(void); /* counts an out-of-memory kill (vmstat oom_kills) */
 
 /* ---- reclaim (reclaim.c), run by kernel threads that proc starts ---- */
 /* One round of the page daemon: reclaims (writing back) if free memory is low; returns

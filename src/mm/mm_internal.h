@@ -49,6 +49,7 @@ struct page *pa_to_page(uint64 pa);
 uint64 page_to_pa(struct page *pg);
 void page_ref(uint64 pa);   /* one more reference to a mapped frame */
 void page_unref(uint64 pa); /* drop one; frees the frame at zero */
+int page_tryref(uint64 pa); /* page_ref unless the frame is free (0): 1 if taken */
 int page_refcount(uint64 pa);
 
 struct aspace {
@@ -100,6 +101,28 @@ int vmobj_writeback_page(struct page *pg);
 /* Zeroes the bytes of page (at byte offset off of its object) that lie past size. */
 void page_zero_tail(void *page, uint64 off, uint64 size);
 
+/* The swap cache's side of the page cache (vmobj.c). vmobj_insert puts a page that is in
+ * no object into obj at pgoff (with a reference for the cache, marked dirty); 0 if taken.
+ * vmobj_take takes pg out of its object again if it has exactly refs references (the
+ * cache's among them), so that it becomes a plain anonymous page: 1 if it did.
+ * vmobj_drop_unused frees the cached page at off if nothing but the cache holds it. */
+int vmobj_insert(struct vmobj *obj, struct page *pg, uint64 pgoff);
+int vmobj_take(struct page *pg, int refs);
+void vmobj_drop_unused(struct vmobj *obj, uint64 off);
+
+/* Swap slots (swap.c); swap_obj is NULL without a swap disk. */
+extern struct vmobj *swap_obj;
+uint64 swap_alloc(void); /* a free slot with one reference, or 0 if swap is full */
+void swap_ref(uint64 slot);
+int swap_unref(uint64 slot); /* the references left */
+int swap_refs(uint64 slot);
+/* A swap entry for slot went away: drops its reference, and the swap cache's page and the
+ * slot too if they are then of no use to anyone. Takes cache_lock: no spin lock held. */
+void swap_drop(uint64 slot);
+void swap_counts(uint64 *total, uint64 *free);
+int swap_read(uint64 slot, void *page); /* one page from / to the swap disk: 0 or -1 */
+int swap_write(uint64 slot, const void *page);
+
 /* Reverse map, mm's side (rmap.c): take every PTE mapping frame pa away, in whatever
  * address space, each under its owner's lock. RMAP_WAIT (truncate, no fs lock held): wait
  * for a lock that is taken; else (reclaim) skip that owner and return 0. RMAP_SELF: an
@@ -108,7 +131,8 @@ void page_zero_tail(void *page, uint64 off, uint64 size);
  * its D bit set. 1 when no mapping is left. */
 #define RMAP_WAIT 1
 #define RMAP_SELF 2
-int rmap_unmap_all(uint64 pa, int how, int *dirty);
+/* slot != 0: each PTE becomes a swap entry for slot (taking a slot reference) instead. */
+int rmap_unmap_all(uint64 pa, int how, int *dirty, uint64 slot);
 
 /* The clock (reclaim.c). clock_add/del are called with cache_lock held. */
 void clock_add(struct page *pg);
@@ -151,6 +175,7 @@ struct vm_counters {
 	uint64 cached_pages, objects, aspaces, traced; /* the first three go up and down */
 	uint64 dirty_pages;                            /* goes up and down */
 	uint64 reclaimed, scanned, flushed, direct_reclaims;
+	uint64 swapins, swapouts, oom_kills;
 	uint64 outcome[VT_NOUTCOMES];
 };
 extern struct vm_counters vm_counters;

@@ -104,6 +104,17 @@ void *page_alloc(void)
 	return kva;
 }
 
+int page_tryref(uint64 pa)
+{
+	struct page *pg = pa_to_page(pa);
+	acquire(&page_lock);
+	int ok = pg->refcnt > 0;
+	if (ok)
+		pg->refcnt++;
+	release(&page_lock);
+	return ok;
+}
+
 void page_unref(uint64 pa)
 {
 	if (pa % PGSIZE)
@@ -112,7 +123,16 @@ void page_unref(uint64 pa)
 	acquire(&page_lock);
 	if (pg->refcnt <= 0)
 		panic("page_unref: frame 0x%lx is already free", pa);
-	if (--pg->refcnt == 0) {
+	if (--pg->refcnt == 0 && (pg->flags & PG_ONRING)) {
+		/* An anonymous page on the clock's ring: off the ring first (clock_lock comes
+		 * before page_lock). Nobody can take a reference meanwhile: the sweep uses
+		 * page_tryref, and nothing else knows the frame. */
+		release(&page_lock);
+		clock_del(pg);
+		acquire(&page_lock);
+	}
+	if (pg->refcnt == 0) {
+		pg->flags = 0;
 		pg->kclass = 0;
 		pg->inuse = 0;
 		pg->kfree_list = NULL;
@@ -168,6 +188,10 @@ void vm_stat(struct vmstat *out)
 	out->scanned = vm_counters.scanned;
 	out->flushed = vm_counters.flushed;
 	out->direct_reclaims = vm_counters.direct_reclaims;
+	swap_counts(&out->swap_pages, &out->swap_free);
+	out->swapins = vm_counters.swapins;
+	out->swapouts = vm_counters.swapouts;
+	out->oom_kills = vm_counters.oom_kills;
 	_Static_assert(ARRAY_SIZE(out->outcome) == VT_NOUTCOMES, "abi/vmstat.h outcome[]");
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		out->outcome[i] = __atomic_load_n(&vm_counters.outcome[i], __ATOMIC_RELAXED);

@@ -41,6 +41,10 @@ void vm_watermarks(uint64 total)
 void clock_add(struct page *pg)
 {
 	acquire(&clock_lock);
+	if (pg->flags & PG_ONRING) {
+		release(&clock_lock); /* an anonymous page going into the swap cache */
+		return;
+	}
 	if (!hand) {
 		pg->lnext = pg->lprev = pg;
 		hand = pg;
@@ -94,7 +98,10 @@ static int sweep(struct page **out, uint64 look)
 			cleared = 1;
 			continue;
 		}
-		page_ref(pa);
+		/* An anonymous page may be on its way to the free list (page_unref takes it off
+		 * the ring once its count is 0): not ours to take. */
+		if (!page_tryref(pa))
+			continue;
 		out[n++] = pg;
 	}
 	release(&clock_lock);
@@ -109,9 +116,28 @@ static int sweep(struct page **out, uint64 look)
 static int reclaim_one(struct page *pg, int how)
 {
 	uint64 pa = page_to_pa(pg);
+	uint64 slot = 0;
+	struct vmobj *obj = __atomic_load_n(&pg->obj, __ATOMIC_ACQUIRE);
+	if (!obj) {
+		/* Anonymous: into the swap cache, with a slot to go to. Writing it out is a
+		 * write-back, so only a caller that may write gets this far. */
+		if (!swap_obj || !(how & RECLAIM_WRITE) || !(slot = swap_alloc())) {
+			page_unref(pa);
+			return 0;
+		}
+		int in = vmobj_insert(swap_obj, pg, slot);
+		swap_unref(slot); /* swap_alloc's: the cache holds its own now, if it took pg */
+		if (!in) {
+			page_unref(pa);
+			return 0;
+		}
+	} else if (obj == swap_obj) {
+		slot = pg->pgoff;
+	}
 	if (pmap_page_mapcount(pa) > 0) {
+		/* Every PTE of an anonymous page becomes a swap entry for its slot. */
 		int dirty = 0,
-		    gone = rmap_unmap_all(pa, how & RECLAIM_SELF ? RMAP_SELF : 0, &dirty);
+		    gone = rmap_unmap_all(pa, how & RECLAIM_SELF ? RMAP_SELF : 0, &dirty, slot);
 		if (dirty)
 			page_mark_dirty(pg);
 		if (!gone) {
@@ -188,6 +214,9 @@ static uint64 flush(int old_only)
 		struct page *pg = hand;
 		for (uint64 i = 0; pg && i < ring_pages && n < BATCH; i++, pg = pg->lnext) {
 			uint64 pa = page_to_pa(pg);
+			struct vmobj *o = pg->obj;
+			if (!o || o->ops->anon)
+				continue; /* anonymous memory goes to swap only when reclaimed */
 			if (!(pg->flags & PG_DIRTY) && !pmap_page_modified(pa)) {
 				page_test_clear_flag(pg, PG_AGED);
 				continue;

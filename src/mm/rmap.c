@@ -38,7 +38,7 @@ static void collect(void *owner, uint64 va, void *arg)
 	o->va[o->n++] = va;
 }
 
-int rmap_unmap_all(uint64 pa, int how, int *dirty)
+int rmap_unmap_all(uint64 pa, int how, int *dirty, uint64 slot)
 {
 	struct owners o = {0};
 	int busy = 0;
@@ -59,7 +59,12 @@ int rmap_unmap_all(uint64 pa, int how, int *dirty)
 		uint64 got;
 		if (!as->dead && pmap_extract(as->pmap, o.va[i], &got, NULL) && got == pa) {
 			int d = 0;
-			pmap_remove_dirty(as->pmap, o.va[i], &d);
+			if (slot) {
+				swap_ref(slot); /* the swap entry's */
+				pmap_swap_out(as->pmap, o.va[i], slot, &d);
+			} else {
+				pmap_remove_dirty(as->pmap, o.va[i], &d);
+			}
 			*dirty |= d;
 			page_unref(pa);
 		}

@@ -72,6 +72,8 @@ static void cache_insert(struct vmobj *obj, struct page *pg, uint64 pgoff)
 	VM_COUNT(cached_pages);
 	if (reclaimable_object(obj))
 		clock_add(pg);
+	if (obj->ops->added)
+		obj->ops->added(obj, pgoff * PGSIZE);
 }
 
 /* Takes pg out of the cache (its frame keeps the cache's reference, for the caller). */
@@ -99,6 +101,50 @@ static void cache_unhook(struct page *pg)
 	if (pg->flags & PG_ONRING)
 		clock_del(pg);
 	pg->obj = NULL;
+	if (obj->ops->dropped)
+		obj->ops->dropped(obj, pg->pgoff * PGSIZE);
+}
+
+int vmobj_insert(struct vmobj *obj, struct page *pg, uint64 pgoff)
+{
+	acquire(&cache_lock);
+	int ok = !cache_find(obj, pgoff) && !pg->obj;
+	if (ok) {
+		cache_insert(obj, pg, pgoff);
+		page_ref(page_to_pa(pg)); /* the cache's */
+		page_set_flag(pg, PG_DIRTY);
+		obj->ndirty++;
+		VM_COUNT(dirty_pages);
+	}
+	release(&cache_lock);
+	return ok;
+}
+
+int vmobj_take(struct page *pg, int refs)
+{
+	uint64 pa = page_to_pa(pg);
+	acquire(&cache_lock);
+	int ok = pg->obj && page_refcount(pa) == refs;
+	if (ok)
+		cache_unhook(pg);
+	release(&cache_lock);
+	if (ok) {
+		page_unref(pa); /* the cache's */
+		clock_add(pg);  /* an anonymous page again, still a candidate for swap */
+	}
+	return ok;
+}
+
+void vmobj_drop_unused(struct vmobj *obj, uint64 off)
+{
+	acquire(&cache_lock);
+	struct page *pg = cache_find(obj, off / PGSIZE);
+	int ok = pg && page_refcount(page_to_pa(pg)) == 1;
+	if (ok)
+		cache_unhook(pg);
+	release(&cache_lock);
+	if (ok)
+		page_unref(page_to_pa(pg));
 }
 
 void page_set_flag(struct page *pg, uint32 f)
@@ -229,6 +275,8 @@ static void destroy(struct vmobj *obj)
 		pg->hnext = NULL;
 		page_unref(page_to_pa(pg));
 	}
+	if (obj->ops->gone)
+		obj->ops->gone(obj);
 	VM_UNCOUNT(objects);
 	obj_free(obj);
 }
@@ -424,7 +472,7 @@ int vmobj_writeback(struct vmobj *obj)
 {
 	int r = 0;
 	uint64 size = obj->ops->size(obj);
-	if (!obj->ops->put_page)
+	if (!obj->ops->put_page || obj->ops->anon)
 		return 0;
 	for (uint64 off = 0; off < size; off += PGSIZE) {
 		void *page = vmobj_page_lookup(obj, off);
@@ -507,31 +555,8 @@ void vmobj_truncate_unmap(struct vmobj *obj)
 		next = pg->hnext;
 		pg->hnext = NULL;
 		int dirty = 0;
-		while (!rmap_unmap_all(page_to_pa(pg), RMAP_WAIT, &dirty))
+		while (!rmap_unmap_all(page_to_pa(pg), RMAP_WAIT, &dirty, 0))
 			;
 		page_unref(page_to_pa(pg)); /* the cache's: the frame is free once its users go */
 	}
-}
-
-/* ---- the anonymous shared pager: zero-filled pages, nothing to write back ---- */
-
-static int anon_get_page(struct vmobj *obj, uint64 off, void *page)
-{
-	return 0; /* page_alloc() already zeroed it */
-}
-
-static uint64 anon_size(struct vmobj *obj)
-{
-	return (uint64)obj->data;
-}
-
-static const struct pager_ops anon_shared_pager = {
-    .name = "anon-shared",
-    .get_page = anon_get_page,
-    .size = anon_size,
-};
-
-struct vmobj *anon_vmobj_create(uint64 size)
-{
-	return vmobj_create(&anon_shared_pager, (void *)size);
 }

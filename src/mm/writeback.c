@@ -25,7 +25,7 @@
 
 int writeback_range(struct aspace *as, struct vma *v, uint64 start, uint64 end)
 {
-	if (!(v->flags & VMA_SHARED) || !v->obj || !v->obj->ops->put_page)
+	if (!(v->flags & VMA_SHARED) || !v->obj || !v->obj->ops->put_page || v->obj->ops->anon)
 		return 0;
 	struct vmobj *obj = v->obj;
 	uint64 size = obj->ops->size(obj);

@@ -177,3 +177,67 @@ void proc_fault_kill(const char *cause, uint64 addr, uint64 pc)
 	printf("pid %d (%s): killed: %s at 0x%lx pc 0x%lx\n", p->pid, p->name, cause, addr, pc);
 	setkilled(p);
 }
+
+/* Waits one tick, so that a process chosen to die can run and exit. */
+static void wait_a_tick(void)
+{
+	acquire(&tickslock);
+	uint t0 = ticks;
+	while (ticks == t0)
+		sleep(&ticks, &tickslock);
+	release(&tickslock);
+}
+
+/*
+ * Out of memory: a fault of the current process found no page, even after reclaim wrote
+ * back and swapped out what it could, so RAM and swap are both full. The process holding
+ * the most memory (resident and swapped pages; init and kernel threads are never chosen)
+ * is the one to go, not merely the one that faulted. Returns 1 if the caller should try
+ * its fault again: another process was killed (or one killed earlier is still exiting),
+ * and we waited a tick for its memory. Returns 0 if the caller is itself the largest: it
+ * must die. No lock is held here, so waiting cannot deadlock with the dying process.
+ */
+int proc_oom(void)
+{
+	struct proc *me = myproc(), *victim = NULL;
+	uint64 most = 0;
+	int dying = 0;
+	for (int slot = 0; slot < NPROC; slot++) {
+		int pid;
+		struct aspace *as = proc_as_slot(slot, &pid);
+		if (!as)
+			continue;
+		uint64 n = as_footprint(as);
+		as_put(as);
+		struct proc *p = &proc_table[slot];
+		if (p == init_proc || p->kthread)
+			continue;
+		if (killed(p)) {
+			dying |= n > 0 && p != me;
+			continue;
+		}
+		if (n > most) {
+			most = n;
+			victim = p;
+		}
+	}
+	if (!dying && victim && victim != me) {
+		acquire(&victim->lock);
+		int pid = victim->pid;
+		char name[sizeof(victim->name)];
+		safestrcpy(name, victim->name, sizeof(name));
+		release(&victim->lock);
+		printf("pid %d (%s): killed: out of memory (RAM and swap are full): it holds the most, "
+		       "%lu pages\n",
+		       pid, name, most);
+		if (kkill(pid) == 0)
+			vm_oom_killed();
+		dying = 1;
+	}
+	if (dying) {
+		wait_a_tick();
+		return 1;
+	}
+	vm_oom_killed(); /* the caller is the largest, and dies */
+	return 0;
+}

@@ -343,6 +343,87 @@ void pmap_set_dirty(struct pmap *pm, uint64 va)
 		__atomic_fetch_or(pte, (pte_t)PTE_D, __ATOMIC_ACQ_REL);
 }
 
+/* ---- swap entries: a PTE with V clear that names a swap slot (docs/swap.md) ----
+ * The hardware ignores every other bit of an invalid PTE, so a swapped-out page keeps its
+ * place in the page table: bit 9 (a bit the spec leaves to software) marks the entry, and
+ * the slot number sits where the frame number would. pmap_next_mapped, pmap_extract and
+ * everything else that looks for V skip these. */
+#define PTE_SWAP      (1UL << 9)
+#define SWAP_PTE(s)   (((pte_t)(s) << 10) | PTE_SWAP)
+#define PTE_SLOT(pte) ((uint64)(pte) >> 10)
+
+static int is_swap(pte_t pte)
+{
+	return !(pte & PTE_V) && (pte & PTE_SWAP);
+}
+
+uint64 pmap_swap_out(struct pmap *pm, uint64 va, uint64 slot, int *dirty)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !(*pte & PTE_V))
+		return 0;
+	acquire(&pv_lock);
+	pte_t old = __atomic_exchange_n(pte, SWAP_PTE(slot), __ATOMIC_ACQ_REL);
+	struct pv *gone = pv_del(PTE_PA(old), pm, va);
+	release(&pv_lock);
+	kfree(gone);
+	flush_page(pm, va);
+	*dirty = (old & PTE_D) != 0;
+	return PTE_PA(old);
+}
+
+int pmap_enter_swap(struct pmap *pm, uint64 va, uint64 slot)
+{
+	pte_t *pte = walk(pm, va, 1);
+	if (!pte)
+		return -1;
+	if (*pte & PTE_V)
+		panic("pmap_enter_swap: 0x%lx is mapped", va);
+	__atomic_store_n(pte, SWAP_PTE(slot), __ATOMIC_RELEASE);
+	return 0;
+}
+
+int pmap_get_swap(struct pmap *pm, uint64 va, uint64 *slot)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (!pte || !is_swap(*pte))
+		return 0;
+	*slot = PTE_SLOT(*pte);
+	return 1;
+}
+
+void pmap_clear_swap(struct pmap *pm, uint64 va)
+{
+	pte_t *pte = walk(pm, va, 0);
+	if (pte && is_swap(*pte))
+		__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
+}
+
+int pmap_next_swap(struct pmap *pm, uint64 *va, uint64 end, uint64 *slot)
+{
+	uint64 a = *va;
+	while (a < end) {
+		pte_t *l2 = &pm->root[PX(2, a)];
+		if (!(*l2 & PTE_V)) {
+			a = (a + (1UL << 30)) & ~((1UL << 30) - 1);
+			continue;
+		}
+		pte_t *l1 = &((pte_t *)P2V(PTE_PA(*l2)))[PX(1, a)];
+		if (!(*l1 & PTE_V)) {
+			a = (a + (1UL << 21)) & ~((1UL << 21) - 1);
+			continue;
+		}
+		pte_t e = ((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
+		if (is_swap(e)) {
+			*va = a;
+			*slot = PTE_SLOT(e);
+			return 1;
+		}
+		a += PGSIZE;
+	}
+	return 0;
+}
+
 /* ---- page-level operations: every mapping of one frame, through its pv list ---- */
 
 /* Applies clear (A or D bits; 0: none) to every PTE mapping pa; returns the OR of the

@@ -77,3 +77,15 @@ int pmap_page_mapcount(uint64 pa);         /* how many PTEs map pa */
 int pmap_page_owners(uint64 pa, void (*fn)(void *owner, uint64 va, void *arg), void *arg);
 /* Flushes every hart's user translations (after changing PTEs of pmaps that may run). */
 void pmap_shootdown(void);
+
+/*
+ * Swap entries: an invalid PTE that records the swap slot a page went to (slots are never
+ * 0). pmap_swap_out replaces the mapping at va by one (atomically, so a D bit set
+ * meanwhile is seen in *dirty) and returns the frame that was mapped, or 0 if none was.
+ */
+uint64 pmap_swap_out(struct pmap *pm, uint64 va, uint64 slot, int *dirty);
+int pmap_enter_swap(struct pmap *pm, uint64 va, uint64 slot); /* va unmapped; -1: no memory */
+int pmap_get_swap(struct pmap *pm, uint64 va, uint64 *slot);  /* 1 if va holds a swap entry */
+void pmap_clear_swap(struct pmap *pm, uint64 va);
+/* Like pmap_next_mapped, for swap entries. */
+int pmap_next_swap(struct pmap *pm, uint64 *va, uint64 end, uint64 *slot);
