@@ -68,8 +68,8 @@ uint64 as_footprint(struct aspace *as)
 	acquiresleep(&as->lock);
 	if (!as->dead) {
 		for (struct vma *v = vma_first(&as->vmas); v; v = vma_next(v)) {
-			for (uint64 va = v->start; pmap_next_mapped(as->pmap, &va, v->end, NULL, NULL);
-			     va += PGSIZE)
+			for (uint64 va = v->start;
+			     pmap_next_mapped(as->pmap, &va, v->end, NULL, NULL); va += PGSIZE)
 				n++;
 			for (uint64 va = v->start; pmap_next_swap(as->pmap, &va, v->end, &slot);
 			     va += PGSIZE)

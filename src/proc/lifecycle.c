@@ -227,7 +227,8 @@ int proc_oom(void)
 		char name[sizeof(victim->name)];
 		safestrcpy(name, victim->name, sizeof(name));
 		release(&victim->lock);
-		printf("pid %d (%s): killed: out of memory (RAM and swap are full): it holds the most, "
+		printf("pid %d (%s): killed: out of memory (RAM and swap are full): it holds the "
+		       "most, "
 		       "%lu pages\n",
 		       pid, name, most);
 		if (kkill(pid) == 0)
