@@ -45,8 +45,13 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end)
 	uint64 va = start, slot;
 	pmap_batch_begin(as->pmap);
 	while (pmap_next_mapped(as->pmap, &va, end, NULL, NULL)) {
-		uint64 pa = pmap_remove(as->pmap, va);
+		int dirty = 0;
+		uint64 pa = pmap_remove_dirty(as->pmap, va, &dirty);
 		struct page *pg = pa_to_page(pa);
+		/* A store through this PTE must not be lost with it: shared anonymous memory
+		 * (whose pages only reclaim writes, to swap) keeps the D bit in the page. */
+		if (dirty && pg->obj && pg->obj != swap_obj)
+			page_mark_dirty(pg);
 		/* A page swapped in that only the swap cache would keep now: free it, and its
 		 * slot, rather than let reclaim write it out for nobody. */
 		slot = swap_obj && pg->obj == swap_obj ? pg->pgoff : 0;

@@ -255,7 +255,7 @@ static void destroy(struct vmobj *obj)
 	acquire(&cache_lock);
 	while (obj->pages) {
 		struct page *pg = obj->pages;
-		if (pg->flags & PG_DIRTY)
+		if ((pg->flags & PG_DIRTY) && !obj->ops->anon)
 			printf("vmobj: object %d dropped with a dirty page at %lu\n", obj->id,
 			       pg->pgoff * PGSIZE);
 		cache_unhook(pg);

@@ -213,7 +213,9 @@ int proc_oom(void)
 		if (p == init_proc || p->kthread)
 			continue;
 		if (killed(p)) {
-			dying |= n > 0 && p != me;
+			/* Still has its address space: on its way out, though its memory may not
+			 * show any more (a space being torn down counts 0). Wait for it. */
+			dying |= p != me;
 			continue;
 		}
 		if (n > most) {
