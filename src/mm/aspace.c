@@ -106,6 +106,7 @@ void as_destroy(struct aspace *as)
 {
 	if (!as)
 		return;
+	VM_COUNT(teardowns); /* memory on its way back: the OOM killer waits (swap.c) */
 	acquiresleep(&as->lock);
 	as->dead = 1;
 	releasesleep(&as->lock);
@@ -123,6 +124,7 @@ void as_destroy(struct aspace *as)
 	pmap_destroy(as->pmap);
 	as->pmap = NULL;
 	VM_UNCOUNT(aspaces);
+	VM_UNCOUNT(teardowns);
 	as_put(as);
 }
 

@@ -176,6 +176,9 @@ void vm_swap_attach(uint64 pages, int (*rw)(uint64 pageno, void *kva, int write)
  * being torn down or its lock is taken. */
 uint64 as_footprint(struct aspace *as);
 void vm_oom_killed(void); /* counts an out-of-memory kill (vmstat oom_kills) */
+/* Nothing left to wait for: no swap slot is free (or there is no swap) and no address
+ * space is being torn down. Only then is a failed fault a reason to kill. */
+int vm_memory_exhausted(void);
 
 /* ---- reclaim (reclaim.c), run by kernel threads that proc starts ---- */
 /* One round of the page daemon: reclaims (writing back) if free memory is low; returns

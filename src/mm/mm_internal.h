@@ -176,6 +176,7 @@ struct vm_counters {
 	uint64 dirty_pages;                            /* goes up and down */
 	uint64 reclaimed, scanned, flushed, direct_reclaims;
 	uint64 swapins, swapouts, oom_kills;
+	uint64 teardowns; /* address spaces being destroyed right now */
 	uint64 outcome[VT_NOUTCOMES];
 };
 extern struct vm_counters vm_counters;

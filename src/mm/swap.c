@@ -101,6 +101,13 @@ void vm_oom_killed(void)
 	VM_COUNT(oom_kills);
 }
 
+int vm_memory_exhausted(void)
+{
+	if (__atomic_load_n(&vm_counters.teardowns, __ATOMIC_RELAXED) > 0)
+		return 0;
+	return !swap_obj || __atomic_load_n(&nfree_slots, __ATOMIC_RELAXED) < 8;
+}
+
 int swap_read(uint64 slot, void *page)
 {
 	return swap_rw ? swap_rw(slot, page, 0) : -1;

@@ -197,11 +197,17 @@ static void wait_a_tick(void)
  * and we waited a tick for its memory. Returns 0 if the caller is itself the largest: it
  * must die. No lock is held here, so waiting cannot deadlock with the dying process.
  */
-int proc_oom(void)
+int proc_oom(int tries)
 {
 	struct proc *me = myproc(), *victim = NULL;
 	uint64 most = 0;
 	int dying = 0;
+	/* Not hopeless yet (swap has room, or a dying process is still giving memory
+	 * back): reclaim just fell behind. Wait for it a while before killing anyone. */
+	if (tries < 50 && !vm_memory_exhausted()) {
+		wait_a_tick();
+		return 1;
+	}
 	for (int slot = 0; slot < NPROC; slot++) {
 		int pid;
 		struct aspace *as = proc_as_slot(slot, &pid);

@@ -88,9 +88,10 @@ int killed(struct proc *p);
 void setkilled(struct proc *p);
 int kexec(char *path, char **argv);
 void proc_dump(void); /* ^P: list processes on the console */
-/* A fault found no memory at all: 1 if another process was killed to make room (retry
- * the fault), 0 if the caller holds the most and must die itself (lifecycle.c). */
-int proc_oom(void);
+/* A fault found no memory at all (for the tries'th time): 1 if the fault should be tried
+ * again (we waited for reclaim, or another process was killed to make room), 0 if the
+ * caller holds the most and must die itself (lifecycle.c). */
+int proc_oom(int tries);
 /* Kill the current process with a one-line console message; used for fatal user faults. */
 void proc_fault_kill(const char *cause, uint64 addr, uint64 pc);
 

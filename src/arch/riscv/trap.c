@@ -126,7 +126,7 @@ void user_trap(struct trapframe *tf)
 		enum fault_result r = vm_fault(p->as, stval, fault_access(scause));
 		/* Out of RAM and swap: the largest process dies; if that is someone else, the
 		 * fault is tried again once its memory is back. */
-		for (int tries = 0; r == FAULT_OOM && tries < 100 && !killed(p) && proc_oom();
+		for (int tries = 0; r == FAULT_OOM && tries < 200 && !killed(p) && proc_oom(tries);
 		     tries++)
 			r = vm_fault(p->as, stval, fault_access(scause));
 		if (r != FAULT_OK) {
