@@ -144,6 +144,7 @@ void clock_del(struct page *pg);
 #define RECLAIM_SELF  2
 uint64 reclaim_pages(uint64 want, int how);
 void vm_watermarks(uint64 total);
+int vm_policy(void); /* 0: clock, 1: FIFO (vmstat's replacement) */
 /* Cached pages that reclaim can free: nothing but the cache uses them (a dirty one is
  * written back first). */
 uint64 vmobj_reclaimable(void);

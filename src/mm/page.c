@@ -192,6 +192,7 @@ void vm_stat(struct vmstat *out)
 	out->swapins = vm_counters.swapins;
 	out->swapouts = vm_counters.swapouts;
 	out->oom_kills = vm_counters.oom_kills;
+	out->replacement = vm_policy();
 	_Static_assert(ARRAY_SIZE(out->outcome) == VT_NOUTCOMES, "abi/vmstat.h outcome[]");
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		out->outcome[i] = __atomic_load_n(&vm_counters.outcome[i], __ATOMIC_RELAXED);

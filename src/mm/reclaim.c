@@ -27,10 +27,19 @@
 #include "arch/riscv/pmap.h"
 #include "lib/spinlock.h"
 
+#ifndef VM_FIFO
+#define VM_FIFO 0
+#endif
+
 static struct spinlock clock_lock = {0, "clock", NULL};
 static struct page *hand; /* the next page to look at; the ring runs through lnext */
 static uint64 ring_pages;
 static uint64 low_water, high_water;
+
+int vm_policy(void)
+{
+	return VM_FIFO;
+}
 
 void vm_watermarks(uint64 total)
 {
@@ -92,9 +101,11 @@ static int sweep(struct page **out, uint64 look)
 		hand = pg->lnext;
 		VM_COUNT(scanned);
 		uint64 pa = page_to_pa(pg);
-		if (page_test_clear_flag(pg, PG_REF))
+		/* FIFO (meson -Dreplacement=fifo) gives no second chance: new pages join the
+		 * ring just behind the hand, so the hand meets them oldest first. */
+		if (!VM_FIFO && page_test_clear_flag(pg, PG_REF))
 			continue;
-		if (pmap_page_clear_referenced(pa)) {
+		if (!VM_FIFO && pmap_page_clear_referenced(pa)) {
 			cleared = 1;
 			continue;
 		}
@@ -105,10 +116,14 @@ static int sweep(struct page **out, uint64 look)
 		out[n++] = pg;
 	}
 	release(&clock_lock);
-	/* TLBs may hold translations with A set: drop them so that the next use sets A
-	 * again, or the hand would take pages in use for idle ones. */
-	if (cleared)
-		pmap_shootdown();
+	/*
+	 * A TLB may still hold a translation with A set, and then a use does not set A
+	 * again: the page may look idle while in use. We do not fence every hart for that
+	 * (each fence is an IPI to all of them, measured at several times the cost of the
+	 * whole sweep on 4 harts): a hart's TLB empties at every switch of address space
+	 * anyway, and a page taken too early costs only a fault back from the cache.
+	 */
+	(void)cleared;
 	return n;
 }
 

@@ -23,9 +23,10 @@ struct vmstat {
 	unsigned long flushed;         /* dirty pages the periodic flusher wrote back since boot */
 	unsigned long direct_reclaims; /* allocations that had to reclaim pages themselves */
 	/* Swap (docs/swap.md): slots are pages of the swap disk. */
-	unsigned long swap_pages; /* slots on the swap device (0: no swap) */
-	unsigned long swap_free;  /* of them, free now */
-	unsigned long swapins;    /* pages read back from swap on a fault (major faults) */
-	unsigned long swapouts;   /* anonymous pages written to swap */
-	unsigned long oom_kills;  /* processes killed because RAM and swap were both full */
+	unsigned long swap_pages;  /* slots on the swap device (0: no swap) */
+	unsigned long swap_free;   /* of them, free now */
+	unsigned long swapins;     /* pages read back from swap on a fault (major faults) */
+	unsigned long swapouts;    /* anonymous pages written to swap */
+	unsigned long oom_kills;   /* processes killed because RAM and swap were both full */
+	unsigned long replacement; /* the page-replacement policy: 0 clock, 1 FIFO */
 };
