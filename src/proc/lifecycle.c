@@ -208,6 +208,13 @@ int proc_oom(int tries)
 		wait_a_tick();
 		return 1;
 	}
+	/* A process killed earlier that has not yet become a zombie is still giving its
+	 * memory back (exit drops p->as before tearing it down, so it may not show below). */
+	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+		enum procstate st = __atomic_load_n(&p->state, __ATOMIC_RELAXED);
+		if (p != me && killed(p) && st != UNUSED && st != ZOMBIE)
+			dying = 1;
+	}
 	for (int slot = 0; slot < NPROC; slot++) {
 		int pid;
 		struct aspace *as = proc_as_slot(slot, &pid);
