@@ -41,6 +41,8 @@ static int as_get_page(struct vmobj *obj, uint64 off, void *page)
 
 static int as_put_page(struct vmobj *obj, uint64 off, const void *page, uint64 len)
 {
+	if (!swap_obj)
+		return -1; /* no swap disk: the page stays in memory */
 	uint64 *slot = slot_of(vmobj_data(obj), off, 1);
 	if (!slot || (!*slot && !(*slot = swap_alloc())))
 		return -1; /* no swap, or it is full: the page stays in memory */

@@ -50,10 +50,11 @@ static struct page *cache_find(struct vmobj *obj, uint64 pgoff)
 }
 
 /* File pages can be read again from their pager, so the clock may take them; shared
- * anonymous pages cannot (yet) go anywhere. */
+ * anonymous pages can go only to swap. */
 static int reclaimable_object(struct vmobj *obj)
 {
-	return obj->ops->put_page != NULL;
+	/* Anonymous memory can leave RAM only for a swap disk. */
+	return obj->ops->put_page != NULL && (!obj->ops->anon || swap_obj);
 }
 
 static void cache_insert(struct vmobj *obj, struct page *pg, uint64 pgoff)
