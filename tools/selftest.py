@@ -11,7 +11,8 @@ boot without "selftest" checks that ktest is refused and the kernel carries on, 
 has the disk driver ignore an interrupt: the request it completed must still finish
 (reaped by the timer tick, which says so on the console) and the shell carry on. And
 one checks the in-guest suites' leak check itself: `leaktest leak`, whose case has the
-kernel lose one page, must be reported as leaking exactly that page, and `leaktest
+kernel lose one page, must be reported as leaking exactly that page, so must `leaktest
+slableak`, whose case has it lose a page's worth of small kernel objects, and `leaktest
 noleak`, which gives back all it takes, must pass.
 Two check the swap device (--swap or --swap-mib gives it): with the swap disk attached,
 pages written to its first, last and middle page numbers (from several processes at once)
@@ -133,8 +134,11 @@ def leak_check(session, tap, timeout):
     deadline = time.monotonic() + timeout
     guest = boot(session, ["-append", "selftest"], deadline)
     leak = re.compile(r"not ok 1 - leak # leaked 1 pages$")
+    slab = re.compile(r"not ok 1 - slableak # leaked 1 pages$")
     steps = [("leaktest leak", lambda line: leak.match(line) is not None,
               "leak: testlib reports the page the kernel lost as 'leaked 1 pages'"),
+             ("leaktest slableak", lambda line: slab.match(line) is not None,
+              "leak: a page's worth of kernel objects lost counts as 'leaked 1 pages'"),
              ("leaktest noleak", harness.check_line("ok 1 - noleak"),
               "leak: a case that gives back all it took passes the same check")]
     ok = harness.run_script(guest, tap, steps, deadline, timeout)

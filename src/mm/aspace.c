@@ -52,12 +52,9 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end)
 		 * (whose pages only reclaim writes, to swap) keeps the D bit in the page. */
 		if (dirty && pg->obj && pg->obj != swap_obj)
 			page_mark_dirty(pg);
-		/* A page swapped in that only the swap cache would keep now: free it, and its
+		/* A page swapped in that only the swap cache would keep now goes, with its
 		 * slot, rather than let reclaim write it out for nobody. */
-		slot = swap_obj && pg->obj == swap_obj ? pg->pgoff : 0;
-		page_unref(pa);
-		if (slot && swap_refs(slot) == 1)
-			vmobj_drop_unused(swap_obj, slot * PGSIZE);
+		swap_page_unref(pa);
 		va += PGSIZE;
 	}
 	pmap_batch_end(as->pmap);

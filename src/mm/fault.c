@@ -51,22 +51,9 @@ static int access_allowed(int prot, enum fault_access access)
 /* A new anonymous page joins the clock's ring when there is swap for it to go to. */
 static void anon_new(uint64 pa)
 {
+	page_set_flag(pa_to_page(pa), PG_ANON);
 	if (swap_obj)
 		clock_add(pa_to_page(pa));
-}
-
-/* src is leaving a PTE: if it was in the swap cache and is now of no use, free it. */
-static void swap_tidy(uint64 src_pa)
-{
-	struct page *pg = pa_to_page(src_pa);
-	if (swap_obj && pg->obj == swap_obj) {
-		uint64 slot = pg->pgoff;
-		page_unref(src_pa);
-		if (swap_refs(slot) == 1)
-			vmobj_drop_unused(swap_obj, slot * PGSIZE);
-		return;
-	}
-	page_unref(src_pa);
 }
 
 /* Map a fresh private copy of frame src_pa at va; drops the caller's reference to src. */
@@ -81,7 +68,7 @@ static enum fault_result map_copy(struct aspace *as, struct vma *v, uint64 va, u
 		return FAULT_OOM;
 	}
 	anon_new(V2P(copy));
-	swap_tidy(src_pa);
+	swap_page_unref(src_pa);
 	VM_COUNT(pages_copied);
 	return FAULT_OK;
 }

@@ -40,10 +40,11 @@ struct page {
 	struct page *onext, *oprev; /* the object's list of cached pages */
 	uint32 flags;               /* PG_*, changed atomically */
 };
-#define PG_DIRTY  0x1 /* newer than the disk: must be written back before it is freed */
-#define PG_REF    0x2 /* used by read()/write() or a fault since the clock last passed */
-#define PG_ONRING 0x4 /* on the clock's ring */
-#define PG_AGED   0x8 /* the flusher found it dirty on its last pass (reclaim.c) */
+#define PG_DIRTY  0x1  /* newer than the disk: must be written back before it is freed */
+#define PG_REF    0x2  /* used by read()/write() or a fault since the clock last passed */
+#define PG_ONRING 0x4  /* on the clock's ring */
+#define PG_AGED   0x8  /* the flusher found it dirty on its last pass (reclaim.c) */
+#define PG_ANON   0x10 /* private anonymous memory (or its swap-cache copy) since allocation */
 
 struct page *pa_to_page(uint64 pa);
 uint64 page_to_pa(struct page *pg);
@@ -119,6 +120,9 @@ int swap_refs(uint64 slot);
 /* A swap entry for slot went away: drops its reference, and the swap cache's page and the
  * slot too if they are then of no use to anyone. Takes cache_lock: no spin lock held. */
 void swap_drop(uint64 slot);
+/* A PTE let go of frame pa: drops its reference, and if the frame is in the swap cache
+ * and only the cache would keep it now, the page and its slot (nobody will fault it in). */
+void swap_page_unref(uint64 pa);
 void swap_counts(uint64 *total, uint64 *free);
 int swap_read(uint64 slot, void *page); /* one page from / to the swap disk: 0 or -1 */
 int swap_write(uint64 slot, const void *page);
@@ -148,6 +152,8 @@ int vm_policy(void); /* 0: clock, 1: FIFO (vmstat's replacement) */
 /* Cached pages that reclaim can free: nothing but the cache uses them (a dirty one is
  * written back first). */
 uint64 vmobj_reclaimable(void);
+/* Cached file pages that only the cache and PTEs use: the clock unmaps, then frees them. */
+uint64 vm_mapped_file_pages(void);
 uint64 vmobj_gen(struct vmobj *obj); /* changes whenever the object is truncated */
 /* For inspect.c: map[i] = VMPC_CACHED, VMPC_MAPPED or VMPC_DIRTY for the cached pages of
  * obj in [first, first+n) (the caller zeroed map); *cached, *mapped and *dirty count the
@@ -177,7 +183,8 @@ struct vm_counters {
 	uint64 dirty_pages;                            /* goes up and down */
 	uint64 reclaimed, scanned, flushed, direct_reclaims;
 	uint64 swapins, swapouts, oom_kills;
-	uint64 teardowns; /* address spaces being destroyed right now */
+	uint64 teardowns;                   /* address spaces being destroyed right now */
+	uint64 slab_pages, slab_used_bytes; /* go up and down */
 	uint64 outcome[VT_NOUTCOMES];
 };
 extern struct vm_counters vm_counters;

@@ -13,6 +13,7 @@
  */
 #include "mm_internal.h"
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/pmap.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -184,6 +185,7 @@ void vm_stat(struct vmstat *out)
 	out->traced = vm_counters.traced;
 	out->dirty_pages = vm_counters.dirty_pages;
 	out->reclaimable_pages = vmobj_reclaimable();
+	out->mapped_file_pages = vm_mapped_file_pages();
 	out->reclaimed = vm_counters.reclaimed;
 	out->scanned = vm_counters.scanned;
 	out->flushed = vm_counters.flushed;
@@ -193,6 +195,9 @@ void vm_stat(struct vmstat *out)
 	out->swapouts = vm_counters.swapouts;
 	out->oom_kills = vm_counters.oom_kills;
 	out->replacement = vm_policy();
+	out->slab_pages = vm_counters.slab_pages;
+	out->slab_used_bytes = vm_counters.slab_used_bytes;
+	out->ptable_pages = pmap_table_pages_all();
 	_Static_assert(ARRAY_SIZE(out->outcome) == VT_NOUTCOMES, "abi/vmstat.h outcome[]");
 	for (int i = 0; i < VT_NOUTCOMES; i++)
 		out->outcome[i] = __atomic_load_n(&vm_counters.outcome[i], __ATOMIC_RELAXED);

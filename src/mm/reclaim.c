@@ -94,7 +94,7 @@ void clock_del(struct page *pg)
  */
 static int sweep(struct page **out, uint64 look)
 {
-	int n = 0, cleared = 0;
+	int n = 0;
 	acquire(&clock_lock);
 	while (n < BATCH && look-- > 0 && hand) {
 		struct page *pg = hand;
@@ -105,10 +105,8 @@ static int sweep(struct page **out, uint64 look)
 		 * ring just behind the hand, so the hand meets them oldest first. */
 		if (!VM_FIFO && page_test_clear_flag(pg, PG_REF))
 			continue;
-		if (!VM_FIFO && pmap_page_clear_referenced(pa)) {
-			cleared = 1;
+		if (!VM_FIFO && pmap_page_clear_referenced(pa))
 			continue;
-		}
 		/* An anonymous page may be on its way to the free list (page_unref takes it off
 		 * the ring once its count is 0): not ours to take. */
 		if (!page_tryref(pa))
@@ -123,7 +121,6 @@ static int sweep(struct page **out, uint64 look)
 	 * whole sweep on 4 harts): a hart's TLB empties at every switch of address space
 	 * anyway, and a page taken too early costs only a fault back from the cache.
 	 */
-	(void)cleared;
 	return n;
 }
 
@@ -135,8 +132,11 @@ static int reclaim_one(struct page *pg, int how)
 	struct vmobj *obj = __atomic_load_n(&pg->obj, __ATOMIC_ACQUIRE);
 	if (!obj) {
 		/* Anonymous: into the swap cache, with a slot to go to. Writing it out is a
-		 * write-back, so only a caller that may write gets this far. */
-		if (!swap_obj || !(how & RECLAIM_WRITE) || !(slot = swap_alloc())) {
+		 * write-back, so only a caller that may write gets this far. A file page that a
+		 * truncate or a dying object let go of after the sweep took it has no object
+		 * either, but is on its way to the free list: PG_ANON tells the two apart. */
+		if (!(pg->flags & PG_ANON) || !swap_obj || !(how & RECLAIM_WRITE) ||
+		    !(slot = swap_alloc())) {
 			page_unref(pa);
 			return 0;
 		}
@@ -193,6 +193,26 @@ uint64 vmobj_reclaimable(void)
 	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext)
 		if (page_refcount(page_to_pa(pg)) == 1)
 			n++; /* dirty or not: the daemon writes a dirty one back, then frees it */
+	release(&clock_lock);
+	return n;
+}
+
+uint64 vm_mapped_file_pages(void)
+{
+	uint64 n = 0;
+	acquire(&clock_lock);
+	struct page *pg = hand;
+	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext) {
+		/* A page on the ring keeps its object until cache_unhook takes it off the ring,
+		 * which needs clock_lock: obj is safe to look at here. */
+		struct vmobj *o = pg->obj;
+		if (!o || o->ops->anon || o == swap_obj)
+			continue;
+		uint64 pa = page_to_pa(pg);
+		int maps = pmap_page_mapcount(pa);
+		if (maps > 0 && page_refcount(pa) == 1 + maps)
+			n++;
+	}
 	release(&clock_lock);
 	return n;
 }

@@ -90,6 +90,15 @@ void swap_drop(uint64 slot)
 		vmobj_drop_unused(swap_obj, slot * PGSIZE);
 }
 
+void swap_page_unref(uint64 pa)
+{
+	struct page *pg = pa_to_page(pa);
+	uint64 slot = swap_obj && pg->obj == swap_obj ? pg->pgoff : 0;
+	page_unref(pa);
+	if (slot && swap_refs(slot) == 1)
+		vmobj_drop_unused(swap_obj, slot * PGSIZE);
+}
+
 void swap_counts(uint64 *total, uint64 *free)
 {
 	*total = nslots ? nslots - 1 : 0;

@@ -131,7 +131,8 @@ int vmobj_take(struct page *pg, int refs)
 	release(&cache_lock);
 	if (ok) {
 		page_unref(pa); /* the cache's */
-		clock_add(pg);  /* an anonymous page again, still a candidate for swap */
+		page_set_flag(pg, PG_ANON);
+		clock_add(pg); /* an anonymous page again, still a candidate for swap */
 	}
 	return ok;
 }

@@ -1,8 +1,8 @@
 /*
  * ktest(what): deliberate kernel failures, so the tests can check that each one ends as
  * designed (a named panic, every hart halted) rather than in silent corruption, that a
- * check built to notice a failure does notice it (a leaked page), and checks of kernel
- * interfaces that no system call reaches (the swap device). Refused (-1) unless the kernel
+ * check built to notice a failure does notice it (a leaked page or kernel objects), and checks of
+ * kernel interfaces that no system call reaches (the swap device). Refused (-1) unless the kernel
  * was booted with "selftest", so no ordinary program can stop the machine or lose memory
  * this way.
  */
@@ -126,6 +126,10 @@ uint64 sys_ktest(void)
 	case KTEST_LEAK_PAGE:
 		/* Nothing keeps the address: the page is lost until the next boot, on purpose. */
 		return page_alloc() ? 0 : -1;
+	case KTEST_LEAK_SLAB:
+		/* Two objects of kmalloc's largest class: one page's worth of slab space, which
+		 * the leak checks must miss even though no page left the free list for it. */
+		return kmalloc(2048) && kmalloc(2048) ? 0 : -1;
 	case KTEST_SWAPDEV:
 		return (uint64)swapdev_check();
 	case KTEST_SWAPDEV_PAGES:

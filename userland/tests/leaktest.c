@@ -2,7 +2,9 @@
  * leaktest: the check of testlib's leak check. Its case `leak` has the kernel lose one page
  * on purpose (ktest KTEST_LEAK_PAGE, accepted only on a kernel booted with "selftest"), so
  * the runner must report it as "not ok N - leak # leaked 1 pages"; its case `noleak` takes
- * memory and gives all of it back, so the runner must report it as passed.
+ * memory and gives all of it back, so the runner must report it as passed. Its case
+ * `slableak` has the kernel lose a page's worth of small objects (KTEST_LEAK_SLAB), which
+ * must be reported as one leaked page too.
  * tools/selftest.py runs each by name and reads the runner's lines; run without arguments
  * the program fails by design (its `leak` case).
  */
@@ -19,6 +21,16 @@ static int t_leak(void)
 	int r = ktest(KTEST_LEAK_PAGE);
 
 	checkf(r == 0, "ktest(KTEST_LEAK_PAGE) returned %d (kernel not booted with selftest?)", r);
+	return 0;
+}
+
+/* Kernel objects lost, not a page: the check counts the room inside slab pages, so it must
+ * still see a page's worth of objects that nobody frees. */
+static int t_slableak(void)
+{
+	int r = ktest(KTEST_LEAK_SLAB);
+
+	checkf(r == 0, "ktest(KTEST_LEAK_SLAB) returned %d (kernel not booted with selftest?)", r);
 	return 0;
 }
 
@@ -50,6 +62,7 @@ static int t_noleak(void)
 
 static const struct test tests[] = {
     {"leak", t_leak, 30},
+    {"slableak", t_slableak, 30},
     {"noleak", t_noleak, 30},
 };
 

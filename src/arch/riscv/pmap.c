@@ -144,6 +144,9 @@ void pmap_init_hart(void)
 	pmap_activate(NULL);
 }
 
+/* Page-table pages of all user pmaps (vmstat). */
+static uint64 all_tables;
+
 struct pmap *pmap_create(void *owner)
 {
 	struct pmap *pm = kmalloc(sizeof(*pm));
@@ -156,6 +159,7 @@ struct pmap *pmap_create(void *owner)
 		return NULL;
 	}
 	pm->tables = 1;
+	__atomic_fetch_add(&all_tables, 1, __ATOMIC_RELAXED);
 	memmove(pm->root + USER_ROOT_ENTRIES, kernel_root + USER_ROOT_ENTRIES,
 	        USER_ROOT_ENTRIES * sizeof(pte_t));
 	return pm;
@@ -185,6 +189,7 @@ void pmap_destroy(struct pmap *pm)
 			free_tables(P2V(PTE_PA(pte)), 1);
 		}
 	}
+	__atomic_fetch_sub(&all_tables, pm->tables, __ATOMIC_RELAXED);
 	page_free(pm->root);
 	kfree(pm);
 }
@@ -215,6 +220,7 @@ static pte_t *walk(struct pmap *pm, uint64 va, int alloc)
 		if (!next)
 			return NULL;
 		pm->tables++;
+		__atomic_fetch_add(&all_tables, 1, __ATOMIC_RELAXED);
 		*pte = PA_PTE(V2P(next)) | PTE_V;
 		table = next;
 	}
@@ -399,7 +405,12 @@ void pmap_clear_swap(struct pmap *pm, uint64 va)
 		__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
 }
 
-int pmap_next_swap(struct pmap *pm, uint64 *va, uint64 end, uint64 *slot)
+/*
+ * The first leaf slot in [*va, end) whose entry satisfies want (valid, or a swap entry),
+ * with *va moved to it; NULL if none. Skips a whole missing table at once, so sparse
+ * regions cost little.
+ */
+static pte_t *next_leaf(struct pmap *pm, uint64 *va, uint64 end, int (*want)(pte_t))
 {
 	uint64 a = *va;
 	while (a < end) {
@@ -413,15 +424,27 @@ int pmap_next_swap(struct pmap *pm, uint64 *va, uint64 end, uint64 *slot)
 			a = (a + (1UL << 21)) & ~((1UL << 21) - 1);
 			continue;
 		}
-		pte_t e = ((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
-		if (is_swap(e)) {
+		pte_t *l0 = &((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
+		if (want(*l0)) {
 			*va = a;
-			*slot = PTE_SLOT(e);
-			return 1;
+			return l0;
 		}
 		a += PGSIZE;
 	}
-	return 0;
+	return NULL;
+}
+
+static int is_valid(pte_t e)
+{
+	return (e & PTE_V) != 0;
+}
+
+int pmap_next_swap(struct pmap *pm, uint64 *va, uint64 end, uint64 *slot)
+{
+	pte_t *l0 = next_leaf(pm, va, end, is_swap);
+	if (l0)
+		*slot = PTE_SLOT(*l0);
+	return l0 != NULL;
 }
 
 /* ---- page-level operations: every mapping of one frame, through its pv list ---- */
@@ -479,36 +502,24 @@ int pmap_page_owners(uint64 pa, void (*fn)(void *owner, uint64 va, void *arg), v
 
 int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *prot)
 {
-	uint64 a = *va;
-	while (a < end) {
-		/* Skip a whole missing table at once, so sparse regions cost little. */
-		pte_t *l2 = &pm->root[PX(2, a)];
-		if (!(*l2 & PTE_V)) {
-			a = (a + (1UL << 30)) & ~((1UL << 30) - 1);
-			continue;
-		}
-		pte_t *l1 = &((pte_t *)P2V(PTE_PA(*l2)))[PX(1, a)];
-		if (!(*l1 & PTE_V)) {
-			a = (a + (1UL << 21)) & ~((1UL << 21) - 1);
-			continue;
-		}
-		pte_t *l0 = &((pte_t *)P2V(PTE_PA(*l1)))[PX(0, a)];
-		if (*l0 & PTE_V) {
-			*va = a;
-			if (pa)
-				*pa = PTE_PA(*l0);
-			if (prot)
-				*prot = pte_prot(*l0);
-			return 1;
-		}
-		a += PGSIZE;
-	}
-	return 0;
+	pte_t *l0 = next_leaf(pm, va, end, is_valid);
+	if (!l0)
+		return 0;
+	if (pa)
+		*pa = PTE_PA(*l0);
+	if (prot)
+		*prot = pte_prot(*l0);
+	return 1;
 }
 
 uint64 pmap_table_pages(struct pmap *pm)
 {
 	return pm->tables;
+}
+
+uint64 pmap_table_pages_all(void)
+{
+	return __atomic_load_n(&all_tables, __ATOMIC_RELAXED);
 }
 
 uint64 pmap_pte_bits(struct pmap *pm, uint64 va, int level, uint64 *pa)

@@ -52,6 +52,8 @@ void pmap_batch_end(struct pmap *pm);
 void pmap_flush_page(struct pmap *pm, uint64 va);
 /* Number of page-table pages this pmap owns (for leak accounting in tests). */
 uint64 pmap_table_pages(struct pmap *pm);
+/* Page-table pages of every user pmap together. */
+uint64 pmap_table_pages_all(void);
 /* Advances *va to the first mapped page in [*va, end) and fills *pa and *prot (each may be
  * NULL) from it; returns 0 if there is none. Skips whole missing tables at once. */
 int pmap_next_mapped(struct pmap *pm, uint64 *va, uint64 end, uint64 *pa, int *prot);
