@@ -316,8 +316,16 @@ void pmap_protect(struct pmap *pm, uint64 va, int prot)
 	pte_t *pte = walk(pm, va, 0);
 	if (!pte || !(*pte & PTE_V))
 		return;
-	*pte = (*pte & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | prot_bits(prot);
-	flush_page(pm, va);
+	pte_t old = __atomic_load_n(pte, __ATOMIC_RELAXED), new;
+	do /* a CAS, so that an A or D bit the hardware sets meanwhile is kept */
+		new = (old & ~(PTE_R | PTE_W | PTE_X | PTE_U)) | prot_bits(prot);
+	while (!__atomic_compare_exchange_n(pte, &old, new, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	/* Only more permission (a copy-on-write page taken back, mprotect up): a TLB that
+	 * still holds the old entry makes the access fault once more, and the dispatcher
+	 * flushes the page when it finds the access allowed. Saves a flush per such fault
+	 * (in QEMU, sfence.vma empties the hart's whole TLB). */
+	if ((old & (PTE_R | PTE_W | PTE_X | PTE_U)) & ~new)
+		flush_page(pm, va);
 }
 
 int pmap_extract(struct pmap *pm, uint64 va, uint64 *pa, int *prot)
