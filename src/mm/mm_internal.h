@@ -149,11 +149,11 @@ void clock_del(struct page *pg);
 uint64 reclaim_pages(uint64 want, int how);
 void vm_watermarks(uint64 total);
 int vm_policy(void); /* 0: clock, 1: FIFO (vmstat's replacement) */
-/* Cached pages that reclaim can free: nothing but the cache uses them (a dirty one is
- * written back first). */
-uint64 vmobj_reclaimable(void);
-/* Cached file pages that only the cache and PTEs use: the clock unmaps, then frees them. */
-uint64 vm_mapped_file_pages(void);
+/* One walk of the clock's ring (vmstat): *unused, the pages with one reference (a cached
+ * page nothing else uses: reclaim frees it at once, writing a dirty one back first; or an
+ * anonymous page one PTE maps, with swap); and *mapped, the other pages that only PTEs use,
+ * beside the cache if cached: the clock unmaps them, then frees them. */
+void vm_ring_counts(uint64 *unused, uint64 *mapped);
 uint64 vmobj_gen(struct vmobj *obj); /* changes whenever the object is truncated */
 /* For inspect.c: map[i] = VMPC_CACHED, VMPC_MAPPED or VMPC_DIRTY for the cached pages of
  * obj in [first, first+n) (the caller zeroed map); *cached, *mapped and *dirty count the

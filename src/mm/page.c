@@ -184,8 +184,10 @@ void vm_stat(struct vmstat *out)
 	out->aspaces = vm_counters.aspaces;
 	out->traced = vm_counters.traced;
 	out->dirty_pages = vm_counters.dirty_pages;
-	out->reclaimable_pages = vmobj_reclaimable();
-	out->mapped_file_pages = vm_mapped_file_pages();
+	uint64 unused, mapped;
+	vm_ring_counts(&unused, &mapped);
+	out->reclaimable_pages = unused;
+	out->mapped_reclaimable = mapped;
 	out->reclaimed = vm_counters.reclaimed;
 	out->scanned = vm_counters.scanned;
 	out->flushed = vm_counters.flushed;

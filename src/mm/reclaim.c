@@ -185,36 +185,26 @@ uint64 reclaim_pages(uint64 want, int how)
 	return freed;
 }
 
-uint64 vmobj_reclaimable(void)
+void vm_ring_counts(uint64 *unused, uint64 *mapped)
 {
-	uint64 n = 0;
-	acquire(&clock_lock);
-	struct page *pg = hand;
-	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext)
-		if (page_refcount(page_to_pa(pg)) == 1)
-			n++; /* dirty or not: the daemon writes a dirty one back, then frees it */
-	release(&clock_lock);
-	return n;
-}
-
-uint64 vm_mapped_file_pages(void)
-{
-	uint64 n = 0;
+	uint64 u = 0, m = 0;
 	acquire(&clock_lock);
 	struct page *pg = hand;
 	for (uint64 i = 0; pg && i < ring_pages; i++, pg = pg->lnext) {
-		/* A page on the ring keeps its object until cache_unhook takes it off the ring,
-		 * which needs clock_lock: obj is safe to look at here. */
-		struct vmobj *o = pg->obj;
-		if (!o || o->ops->anon || o == swap_obj)
-			continue;
 		uint64 pa = page_to_pa(pg);
-		int maps = pmap_page_mapcount(pa);
-		if (maps > 0 && page_refcount(pa) == 1 + maps)
-			n++;
+		int refs = page_refcount(pa);
+		if (refs == 1) {
+			u++; /* dirty or not: the daemon writes a dirty one back, then frees it */
+			continue;
+		}
+		/* Otherwise only PTEs may hold it, beside the cache if it is cached (a file page,
+		 * or one in the swap cache): the clock unmaps such a page, then frees it. */
+		if (refs == (pg->obj != NULL) + pmap_page_mapcount(pa))
+			m++;
 	}
 	release(&clock_lock);
-	return n;
+	*unused = u;
+	*mapped = m;
 }
 
 int vm_pageout_run(void)

@@ -132,7 +132,7 @@ static void leak_breakdown(const struct vmstat *b)
 	       "%ld, objects %ld, address spaces %ld\n",
 	       (long)(a.free_pages - b->free_pages), (long)(a.cached_pages - b->cached_pages),
 	       (long)(a.reclaimable_pages - b->reclaimable_pages),
-	       (long)(a.mapped_file_pages - b->mapped_file_pages),
+	       (long)(a.mapped_reclaimable - b->mapped_reclaimable),
 	       (long)(a.dirty_pages - b->dirty_pages), (long)(a.slab_pages - b->slab_pages),
 	       (long)(a.slab_used_bytes - b->slab_used_bytes),
 	       (long)(a.ptable_pages - b->ptable_pages), (long)(a.objects - b->objects),
@@ -243,9 +243,9 @@ int avail_pages(void)
 	/* A kernel that fills in only part of struct vmstat must not hide a leak. */
 	if (s.reclaimable_pages > s.total_pages)
 		return (int)s.free_pages;
-	if (s.mapped_file_pages > s.total_pages)
-		s.mapped_file_pages = 0;
-	return (int)(s.free_pages + s.reclaimable_pages + s.mapped_file_pages + slab_spare(&s));
+	if (s.mapped_reclaimable > s.total_pages)
+		s.mapped_reclaimable = 0;
+	return (int)(s.free_pages + s.reclaimable_pages + s.mapped_reclaimable + slab_spare(&s));
 }
 
 /* Index of the case called name, or -1. */

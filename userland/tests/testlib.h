@@ -79,8 +79,8 @@ void run_tests(const char *prog, const struct test *tests, int ntests, int argc,
  * nothing maps or uses (vmstat's reclaimable_pages), which it frees on demand. File data
  * stays in the page cache after the last close, so a case that reads a file leaves those
  * pages cached and the free count alone would call that a leak; a page that nobody can
- * get back is still missing from this count. Cached file pages that only PTEs use count
- * too (reclaim can take them from long-lived processes, which fault them back), and so
+ * get back is still missing from this count. Pages on the clock's ring that only PTEs
+ * use count too (reclaim takes them from long-lived processes, which fault them back), and so
  * does the free room inside kernel slab pages, in whole pages (docs/reclaim.md).
  * freepages() if vmstat() fails.
  */

@@ -23,6 +23,12 @@
  * hardware may be setting those bits on another hart at the same time; page-table pages
  * are freed only by pmap_destroy, after every leaf is gone, so a PTE named by a pv entry
  * can always be walked to.
+ *
+ * TLB flushes. A change that gives more (invalid to valid, or only more permission) is
+ * not flushed: a hart that still caches the old entry faults once more, and the fault
+ * dispatcher flushes the page when it finds the access allowed (a spurious fault). A
+ * change that takes anything away (a mapping, a permission, the frame) is flushed on every
+ * hart that has the pmap loaded before the frame can be reused.
  */
 #include "pmap.h"
 #include "pte.h"
