@@ -30,9 +30,8 @@ struct vmstat {
 	unsigned long oom_kills;   /* processes killed because RAM and swap were both full */
 	unsigned long replacement; /* the page-replacement policy: 0 clock, 1 FIFO */
 	/* Kernel memory, for the leak checks (testlib.h avail_pages) and their breakdown. */
-	unsigned long
-	    mapped_reclaimable;        /* pages on the clock's ring only PTEs (and the cache) use */
-	unsigned long slab_pages;      /* pages kmalloc has carved into small objects, now */
-	unsigned long slab_used_bytes; /* of them, bytes in objects handed out, now */
-	unsigned long ptable_pages;    /* page-table pages of user address spaces, now */
+	unsigned long mapped_reclaimable; /* on the clock's ring, used only by PTEs (+ cache) */
+	unsigned long slab_pages;         /* pages kmalloc has carved into small objects, now */
+	unsigned long slab_used_bytes;    /* of them, bytes in objects handed out, now */
+	unsigned long ptable_pages;       /* page-table pages of user address spaces, now */
 };
