@@ -2,7 +2,9 @@
  * A process's life: fork, exit, wait, kill, and death by a fatal fault.
  *
  * Lock order: wait_lock -> p->lock (parent's before child's is never needed: wait scans
- * children holding wait_lock and takes one child lock at a time).
+ * children holding wait_lock and takes one child lock at a time). oom_lock (a sleep lock:
+ * one out-of-memory decision at a time) -> an address space's lock (as_footprint) ->
+ * p->lock (kkill); nobody takes oom_lock holding either.
  */
 #include "proc_internal.h"
 #include "arch/riscv/riscv.h"
@@ -194,14 +196,21 @@ static void wait_a_tick(void)
  * the most memory (resident and swapped pages; init and kernel threads are never chosen)
  * is the one to go, not merely the one that faulted. Returns 1 if the caller should try
  * its fault again: another process was killed (or one killed earlier is still exiting),
- * and we waited a tick for its memory. Returns 0 if the caller is itself the largest: it
- * must die. No lock is held here, so waiting cannot deadlock with the dying process.
+ * and we waited a tick for its memory. Returns 0 if the caller is itself the largest, or
+ * was killed meanwhile: it must die. No lock is held here, so waiting cannot deadlock with the
+ * dying process.
  */
+static struct sleeplock oom_lock = {0, {0, "oom", NULL}, "oom", 0};
+
 int proc_oom(int tries)
 {
 	struct proc *me = myproc(), *victim = NULL;
 	uint64 most = 0;
 	int dying = 0;
+	/* Killed meanwhile (another fault chose us): we are the one going, and must not
+	 * choose anyone else, who would look like the largest once we are left out. */
+	if (killed(me))
+		return 0;
 	/* Not hopeless yet (swap has room, or a dying process is still giving memory
 	 * back): reclaim just fell behind. Wait for it a while before killing anyone. */
 	if (tries < 50 && !vm_memory_exhausted()) {
@@ -210,6 +219,13 @@ int proc_oom(int tries)
 	}
 	/* A process killed earlier that has not yet become a zombie is still giving its
 	 * memory back (exit drops p->as before tearing it down, so it may not show below). */
+	/* Two faults deciding at once would each see the other's victim alive and choose
+	 * twice; and one killed while it decides would choose the next largest. */
+	acquiresleep(&oom_lock);
+	if (killed(me)) {
+		releasesleep(&oom_lock);
+		return 0;
+	}
 	for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
 		enum procstate st = __atomic_load_n(&p->state, __ATOMIC_RELAXED);
 		if (p != me && killed(p) && st != UNUSED && st != ZOMBIE)
@@ -250,6 +266,7 @@ int proc_oom(int tries)
 			vm_oom_killed();
 		dying = 1;
 	}
+	releasesleep(&oom_lock);
 	if (dying) {
 		wait_a_tick();
 		return 1;

@@ -129,7 +129,7 @@ void user_trap(struct trapframe *tf)
 		for (int tries = 0; r == FAULT_OOM && tries < 200 && !killed(p) && proc_oom(tries);
 		     tries++)
 			r = vm_fault(p->as, stval, fault_access(scause));
-		if (r != FAULT_OK) {
+		if (r != FAULT_OK && !killed(p)) { /* killed: it exits below, said already */
 			char cause[96];
 			snprintf(cause, sizeof(cause), "%s (%s)", exception_name(scause),
 			         vm_fault_reason(p->as, stval, r));
