@@ -207,10 +207,6 @@ int proc_oom(int tries)
 	struct proc *me = myproc(), *victim = NULL;
 	uint64 most = 0;
 	int dying = 0;
-	/* Killed meanwhile (another fault chose us): we are the one going, and must not
-	 * choose anyone else, who would look like the largest once we are left out. */
-	if (killed(me))
-		return 0;
 	/* Not hopeless yet (swap has room, or a dying process is still giving memory
 	 * back): reclaim just fell behind. Wait for it a while before killing anyone. */
 	if (tries < 50 && !vm_memory_exhausted()) {
@@ -220,7 +216,8 @@ int proc_oom(int tries)
 	/* A process killed earlier that has not yet become a zombie is still giving its
 	 * memory back (exit drops p->as before tearing it down, so it may not show below). */
 	/* Two faults deciding at once would each see the other's victim alive and choose
-	 * twice; and one killed while it decides would choose the next largest. */
+	 * twice; and one killed meanwhile (another fault chose it) would leave itself out and
+	 * choose the next largest: it is the one going, and chooses nobody. */
 	acquiresleep(&oom_lock);
 	if (killed(me)) {
 		releasesleep(&oom_lock);
