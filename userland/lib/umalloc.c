@@ -5,7 +5,11 @@
  * a chunk with both neighbours during the one walk that finds its place. Each chunk
  * begins with a 16-byte header holding its size; sizes are multiples of 16, which keeps
  * every payload aligned for any C type on RV64. malloc() is first fit and carves the
- * request from the high end of a larger chunk, so the list links need not change.
+ * request from the low end of a larger chunk. The rest stays at the high end, so when the
+ * heap grows, the new step merges with it: a program that only allocates keeps a list of
+ * one chunk. (Carving from the high end left a small piece behind in every step, never
+ * merged; each malloc then walked all of them, one page each: quadratic time, and with
+ * swap, a swap-in for every piece paged out.)
  *
  * The heap is grown in steps of at least GROW_MIN bytes: fewer sbrk() calls, and with
  * Pagoda's lazily allocated heap the untouched part of a step costs no memory.
@@ -68,18 +72,19 @@ void *malloc(uint n)
 		for (c = free_list; c != 0; prev = c, c = c->next) {
 			if (c->size < need)
 				continue;
+			struct chunk *rest = c->next;
 			if (c->size - need >= MIN_SPLIT) {
-				struct chunk *r;
-
-				c->size -= need;
-				r = (struct chunk *)((char *)c + c->size);
-				r->size = need;
-				return r + 1;
+				/* The low end goes; the rest stays free, at the high end, where
+				 * the next step of the heap will join it. */
+				rest = (struct chunk *)((char *)c + need);
+				rest->size = c->size - need;
+				rest->next = c->next;
+				c->size = need;
 			}
 			if (prev != 0)
-				prev->next = c->next;
+				prev->next = rest;
 			else
-				free_list = c->next;
+				free_list = rest;
 			return c + 1;
 		}
 		if (!grow(need))
