@@ -33,3 +33,7 @@ uint64 swapdev_pages(void); /* size of the swap device in 4096-byte pages; 0 if 
  * kernel address kva (page-aligned, in the direct map: its physical address is V2P(kva));
  * sleeps until done. 0, or -1 on a device error or pageno out of range. */
 int swapdev_rw(uint64 pageno, void *kva, int write);
+/* The same for n pages (1 <= n <= SWAP_BATCH, mm.h) at once, all in flight together and
+ * runs of consecutive page numbers in one request each; sleeps until all are done. err[i]
+ * (if err is not NULL) says whether page i failed; returns 0 if none did, else -1. */
+int swapdev_rw_many(const uint64 *pageno, void *const *kva, int n, int write, int *err);

@@ -6,13 +6,13 @@
  * A request is a chain of descriptors: the request header, one or more data descriptors,
  * and a status byte the device fills in. A file-system request carries the data of one or
  * more bufs holding consecutive blocks (virtio_disk_rw_many merges those, since each
- * request has a fixed cost in the device); a swap request carries one 4096-byte page,
- * DMAed straight from or into its caller's page, so swap traffic never passes through
- * (or evicts) the buffer cache. Many requests may be in flight at once on each disk, from
- * several processes or from one. A submitter sleeps until the interrupt handler finds the
- * request in the used ring, frees its descriptors and marks it done (b->disk cleared on
- * each buf, or the page waiter's done set). Each disk has a struct vdisk of its own; its
- * descriptors, rings and bookkeeping are guarded by its lock.
+ * request has a fixed cost in the device); a swap request carries one or more pages of
+ * consecutive page numbers (swapdev_rw_many merges those), DMAed straight from or into
+ * their callers' pages, so swap traffic never passes through (or evicts) the buffer cache. Many
+ * requests may be in flight at once on each disk, from several processes or from one. A submitter
+ * sleeps until the interrupt handler finds the request in the used ring, frees its descriptors and
+ * marks it done (b->disk cleared on each buf, or the page waiter's done set). Each disk has a
+ * struct vdisk of its own; its descriptors, rings and bookkeeping are guarded by its lock.
  *
  * Lock order: a disk's lock is innermost. The file-system disk's is taken with a buffer's
  * sleep lock held, the swap disk's with any sleep locks but no spin lock; only
@@ -385,25 +385,75 @@ uint64 swapdev_pages(void)
 	return d->used ? d->capacity / (PGSIZE / SECTOR) : 0;
 }
 
-int swapdev_rw(uint64 pageno, void *kva, int write)
+/* The device needs a page's physical address, which only the direct map of RAM turns into
+ * one by V2P; a kernel stack or user address would DMA somewhere else. */
+static void check_dma_page(void *kva)
 {
-	struct vdisk *d = &disks[SWAPDISK];
-	struct pagewait pw = {0, 0};
-
-	if (pageno >= swapdev_pages())
-		return -1;
-	/* The device needs the page's physical address, which only the direct map of RAM
-	 * turns into one by V2P; a kernel stack or user address would DMA somewhere else. */
 	if ((uint64)kva % PGSIZE != 0 || (uint64)kva < (uint64)P2V(RAM_BASE_PA) ||
 	    (uint64)kva >= KERNBASE + (16UL << 30))
-		panic("swapdev_rw: %p is not a page of the direct map", kva);
+		panic("swapdev: %p is not a page of the direct map", kva);
+}
+
+int swapdev_rw_many(const uint64 *pageno, void *const *kva, int n, int write, int *err)
+{
+	struct vdisk *d = &disks[SWAPDISK];
+	int order[SWAP_BATCH];
+	struct pagewait pw[SWAP_BATCH];
+	int run_of[SWAP_BATCH], nruns = 0, bad = 0;
+
+	if (n < 1 || n > SWAP_BATCH)
+		panic("swapdev_rw_many: %d pages", n);
+	/* Sort by page number (insertion sort: n is small), so that runs of consecutive pages
+	 * go out as single requests: each request has a fixed cost in the device. */
+	for (int i = 0; i < n; i++) {
+		check_dma_page(kva[i]);
+		int j = i;
+		while (j > 0 && pageno[order[j - 1]] > pageno[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	uint64 size = swapdev_pages();
 	acquire(&d->lock);
-	struct vreq *r = submit(d, pageno * (PGSIZE / SECTOR), &kva, 1, PGSIZE, write);
-	r->pw = &pw;
-	while (!pw.done)
-		sleep(&pw, &d->lock);
+	for (int i = 0; i < n;) {
+		int j = i;
+		if (pageno[order[i]] >= size) {
+			run_of[order[i++]] = -1; /* out of range: never submitted */
+			bad = 1;
+			continue;
+		}
+		void *data[MAXSEG];
+		while (j < n && j - i < MAXSEG && pageno[order[j]] < size &&
+		       (j == i || pageno[order[j]] == pageno[order[j - 1]] + 1)) {
+			data[j - i] = kva[order[j]];
+			run_of[order[j]] = nruns;
+			j++;
+		}
+		pw[nruns] = (struct pagewait){0, 0};
+		struct vreq *r =
+		    submit(d, pageno[order[i]] * (PGSIZE / SECTOR), data, j - i, PGSIZE, write);
+		r->pw = &pw[nruns++];
+		i = j;
+	}
+	for (int k = 0; k < nruns; k++)
+		while (!pw[k].done)
+			sleep(&pw[k], &d->lock);
 	release(&d->lock);
-	return pw.error ? -1 : 0;
+	for (int i = 0; i < n; i++) {
+		int e = run_of[i] < 0 || pw[run_of[i]].error;
+		if (err)
+			err[i] = e;
+		bad |= e;
+	}
+	return bad ? -1 : 0;
+}
+
+int swapdev_rw(uint64 pageno, void *kva, int write)
+{
+	if (!swapdev_pages())
+		return -1;
+	return swapdev_rw_many(&pageno, &kva, 1, write, NULL);
 }
 
 /* Hands every completion the device has published to its waiters. Caller holds d->lock. */

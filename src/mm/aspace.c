@@ -242,8 +242,10 @@ uint64 as_sbrk(struct aspace *as, int64 delta)
 		last = NULL;
 
 	if (new_top > old_top) {
-		/* Never grow into another mapping (the stack, mmap regions). */
-		if (!vma_range_free(&as->vmas, old_top, new_top)) {
+		/* Never grow into another mapping (the stack, mmap regions), nor past what RAM
+		 * and swap could still hold (commit.c). */
+		if (!vma_range_free(&as->vmas, old_top, new_top) ||
+		    !vm_can_commit((new_top - old_top) / PGSIZE)) {
 			result = (uint64)-1;
 			goto out;
 		}

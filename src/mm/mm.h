@@ -116,6 +116,9 @@ struct pager_ops {
 	int (*get_page)(struct vmobj *obj, uint64 off, void *page);
 	/* Write back len bytes of page at offset off (never past the size): 0 or -1. NULL: none. */
 	int (*put_page)(struct vmobj *obj, uint64 off, const void *page, uint64 len);
+	/* Write back n whole pages at once (reclaim's batches): err[i] = 0 if page[i] reached
+	 * off[i], 1 if it failed. NULL: put_page, one page at a time. */
+	void (*put_pages)(struct vmobj *obj, const uint64 *off, void *const *page, int n, int *err);
 	/* Make what put_page wrote durable (on disk when it returns 0): 0 or -1. NULL: none. */
 	int (*sync)(struct vmobj *obj);
 	/* Current size in bytes: touching a page wholly at or past it is a bus error. */
@@ -170,8 +173,11 @@ void vmobj_truncate(struct vmobj *obj, uint64 size);
 void vmobj_truncate_unmap(struct vmobj *obj);
 
 /* ---- swap (swap.c) ---- */
-/* The swap disk, from the driver at boot: its size in pages and how to move one. */
-void vm_swap_attach(uint64 pages, int (*rw)(uint64 pageno, void *kva, int write));
+/* The swap disk, from the driver at boot: its size in pages and how to move n of them,
+ * 1 <= n <= SWAP_BATCH (swapdev_rw_many in dev.h says what the function does). */
+#define SWAP_BATCH 32
+void vm_swap_attach(uint64 pages,
+                    int (*rw)(const uint64 *pageno, void *const *kva, int n, int write, int *err));
 /* Memory of as in pages, resident and swapped (the OOM killer's measure); 0 if it is
  * being torn down or its lock is taken. */
 uint64 as_footprint(struct aspace *as);

@@ -99,6 +99,10 @@ int vmobj_evict(struct page *pg);
  * mapping it), with the object pinned for the write: 1 written, 0 clean, -1 failed or the
  * object is going. The caller holds a reference on pg and no spin lock. */
 int vmobj_writeback_page(struct page *pg);
+/* The same for n <= BATCH_MAX pages of obj (whose pager has put_pages), written with one
+ * call of it: r[i] as vmobj_writeback_page returns for pgs[i]. */
+#define BATCH_MAX 32
+void vmobj_writeback_pages(struct vmobj *obj, struct page **pgs, int n, int *r);
 /* Zeroes the bytes of page (at byte offset off of its object) that lie past size. */
 void page_zero_tail(void *page, uint64 off, uint64 size);
 
@@ -148,6 +152,9 @@ void clock_del(struct page *pg);
 #define RECLAIM_SELF  2
 uint64 reclaim_pages(uint64 want, int how);
 void vm_watermarks(uint64 total);
+uint64 vm_reserve_pages(void); /* what commit.c keeps back: the high watermark */
+/* Whether sbrk or an anonymous mmap may promise `pages` more pages (commit.c). */
+int vm_can_commit(uint64 pages);
 int vm_policy(void); /* 0: clock, 1: FIFO (vmstat's replacement) */
 /* One walk of the clock's ring (vmstat): *unused, the pages with one reference (a cached
  * page nothing else uses: reclaim frees it at once, writing a dirty one back first; or an
@@ -180,7 +187,8 @@ void unmap_range(struct aspace *as, uint64 start, uint64 end);
 struct vm_counters {
 	uint64 faults, zero_fills, pages_copied, pagein, pageout;
 	uint64 cached_pages, objects, aspaces, traced; /* the first three go up and down */
-	uint64 dirty_pages;                            /* goes up and down */
+	uint64 anon_cached; /* of cached_pages, those of anonymous objects (swap cache too) */
+	uint64 dirty_pages; /* goes up and down */
 	uint64 reclaimed, scanned, flushed, direct_reclaims;
 	uint64 swapins, swapouts, oom_kills;
 	uint64 teardowns;                   /* address spaces being destroyed right now */

@@ -149,6 +149,9 @@ uint64 as_mmap(struct aspace *as, uint64 addr, uint64 len, int prot, int flags, 
 	                        VMA_MMAP);
 	if (!v || spares_get(spare) < 0 || len == 0)
 		goto fail;
+	/* Anonymous memory that may be written is a promise of pages (commit.c). */
+	if (!obj && (prot & PROT_WRITE) && !vm_can_commit(len / PGSIZE))
+		goto fail;
 	if (!obj && shared && !(obj = anon_vmobj_create(len)))
 		goto fail;
 

@@ -47,6 +47,11 @@ void vm_watermarks(uint64 total)
 	high_water = total / 16 + 64;
 }
 
+uint64 vm_reserve_pages(void)
+{
+	return high_water;
+}
+
 void clock_add(struct page *pg)
 {
 	acquire(&clock_lock);
@@ -86,7 +91,7 @@ void clock_del(struct page *pg)
 	release(&clock_lock);
 }
 
-#define BATCH 32
+#define BATCH BATCH_MAX /* pages swept, and written to swap, at a time */
 
 /*
  * Moves the hand over up to `look` pages and takes (with a reference each) up to BATCH
@@ -95,12 +100,20 @@ void clock_del(struct page *pg)
 static int sweep(struct page **out, uint64 look)
 {
 	int n = 0;
+	uint64 total, slots;
+	swap_counts(&total, &slots);
 	acquire(&clock_lock);
 	while (n < BATCH && look-- > 0 && hand) {
 		struct page *pg = hand;
 		hand = pg->lnext;
 		VM_COUNT(scanned);
 		uint64 pa = page_to_pa(pg);
+		/* With swap full, an anonymous page that has no slot yet has nowhere to go:
+		 * pass it by at once, keeping its second chance and sparing a walk of its
+		 * mappings (the reverse map) for nothing. Near exhaustion most of the ring is
+		 * such pages, and each allocation would otherwise sweep all of them. */
+		if (slots == 0 && !pg->obj && (pg->flags & PG_ANON))
+			continue;
 		/* FIFO (meson -Dreplacement=fifo) gives no second chance: new pages join the
 		 * ring just behind the hand, so the hand meets them oldest first. */
 		if (!VM_FIFO && page_test_clear_flag(pg, PG_REF))
@@ -124,7 +137,14 @@ static int sweep(struct page **out, uint64 look)
 	return n;
 }
 
-/* Takes one swept page back: 1 if it was freed. Drops the sweep's reference. */
+/* What reclaim_one did with a page. */
+enum { KEPT, FREED, TO_SWAP };
+
+/*
+ * Takes one swept page back: FREED, or KEPT (the sweep's reference dropped); or TO_SWAP: an
+ * anonymous page now in the swap cache, dirty and mapped nowhere, for the caller to write
+ * out with the rest of its batch (swap_out) and free, still holding the sweep's reference.
+ */
 static int reclaim_one(struct page *pg, int how)
 {
 	uint64 pa = page_to_pa(pg);
@@ -138,13 +158,13 @@ static int reclaim_one(struct page *pg, int how)
 		if (!(pg->flags & PG_ANON) || !swap_obj || !(how & RECLAIM_WRITE) ||
 		    !(slot = swap_alloc())) {
 			page_unref(pa);
-			return 0;
+			return KEPT;
 		}
 		int in = vmobj_insert(swap_obj, pg, slot);
 		swap_unref(slot); /* swap_alloc's: the cache holds its own now, if it took pg */
 		if (!in) {
 			page_unref(pa);
-			return 0;
+			return KEPT;
 		}
 	} else if (obj == swap_obj) {
 		slot = pg->pgoff;
@@ -157,16 +177,38 @@ static int reclaim_one(struct page *pg, int how)
 			page_mark_dirty(pg);
 		if (!gone) {
 			page_unref(pa);
-			return 0;
+			return KEPT;
 		}
 	}
 	if (pg->flags & PG_DIRTY) {
+		if (how & RECLAIM_WRITE && swap_obj && pg->obj == swap_obj)
+			return TO_SWAP;
 		if (!(how & RECLAIM_WRITE) || vmobj_writeback_page(pg) < 0) {
 			page_unref(pa);
-			return 0;
+			return KEPT;
 		}
 	}
-	return vmobj_evict(pg);
+	return vmobj_evict(pg) ? FREED : KEPT;
+}
+
+/*
+ * Writes a batch's anonymous pages to their slots together and frees them; how many were
+ * freed. One write per page would wait for the disk once per page; in one batch the
+ * slots, handed out one after the other, are mostly consecutive, and go out as a few
+ * multi-page requests all in flight at once.
+ */
+static uint64 swap_out(struct page **pgs, int n)
+{
+	int r[BATCH];
+	uint64 freed = 0;
+	vmobj_writeback_pages(swap_obj, pgs, n, r);
+	for (int i = 0; i < n; i++) {
+		if (r[i] < 0)
+			page_unref(page_to_pa(pgs[i]));
+		else
+			freed += vmobj_evict(pgs[i]);
+	}
+	return freed;
 }
 
 uint64 reclaim_pages(uint64 want, int how)
@@ -178,9 +220,17 @@ uint64 reclaim_pages(uint64 want, int how)
 	while (freed < want && budget > 0) {
 		uint64 look = budget < 4 * BATCH ? budget : 4 * BATCH;
 		budget -= look;
-		int n = sweep(batch, look);
-		for (int i = 0; i < n; i++)
-			freed += reclaim_one(batch[i], how);
+		int n = sweep(batch, look), nswap = 0;
+		for (int i = 0; i < n; i++) {
+			int r = reclaim_one(batch[i], how);
+			if (r == TO_SWAP)
+				batch[nswap++] =
+				    batch[i]; /* i >= nswap: nothing unseen is overwritten */
+			else
+				freed += r == FREED;
+		}
+		if (nswap > 0)
+			freed += swap_out(batch, nswap);
 	}
 	return freed;
 }

@@ -23,7 +23,7 @@
 static struct spinlock swap_lock = {0, "swap", NULL};
 static uint64 nslots, nfree_slots, hint = 1;
 static uint8 *refs_pages[64]; /* one byte per slot, PGSIZE slots a page: up to 1 GiB */
-static int (*swap_rw)(uint64 pageno, void *kva, int write);
+static int (*swap_rw)(const uint64 *pageno, void *const *kva, int n, int write, int *err);
 struct vmobj *swap_obj;
 
 static uint8 *refp(uint64 slot)
@@ -119,12 +119,13 @@ int vm_memory_exhausted(void)
 
 int swap_read(uint64 slot, void *page)
 {
-	return swap_rw ? swap_rw(slot, page, 0) : -1;
+	return swap_rw ? swap_rw(&slot, &page, 1, 0, NULL) : -1;
 }
 
 int swap_write(uint64 slot, const void *page)
 {
-	return swap_rw ? swap_rw(slot, (void *)page, 1) : -1;
+	void *p = (void *)page;
+	return swap_rw ? swap_rw(&slot, &p, 1, 1, NULL) : -1;
 }
 
 /* ---- the swap object's pager ---- */
@@ -132,13 +133,28 @@ int swap_write(uint64 slot, const void *page)
 static int swap_get_page(struct vmobj *obj, uint64 off, void *page)
 {
 	VM_COUNT(swapins);
-	return swap_rw(off / PGSIZE, page, 0);
+	return swap_read(off / PGSIZE, page);
 }
 
 static int swap_put_page(struct vmobj *obj, uint64 off, const void *page, uint64 len)
 {
 	VM_COUNT(swapouts);
-	return swap_rw(off / PGSIZE, (void *)page, 1);
+	return swap_write(off / PGSIZE, page);
+}
+
+/* A batch of reclaim's in one go: the slots of one batch were handed out one after the
+ * other, so they are mostly consecutive and go out as a few multi-page requests. */
+static void swap_put_pages(struct vmobj *obj, const uint64 *off, void *const *page, int n, int *err)
+{
+	uint64 slot[SWAP_BATCH];
+	for (int done = 0; done < n;) {
+		int m = MIN(n - done, SWAP_BATCH);
+		for (int i = 0; i < m; i++)
+			slot[i] = off[done + i] / PGSIZE;
+		swap_rw(slot, page + done, m, 1, err + done);
+		done += m;
+	}
+	__atomic_fetch_add(&vm_counters.swapouts, n, __ATOMIC_RELAXED);
 }
 
 static uint64 swap_size(struct vmobj *obj)
@@ -161,13 +177,15 @@ static const struct pager_ops swap_pager = {
     .name = "swap",
     .get_page = swap_get_page,
     .put_page = swap_put_page,
+    .put_pages = swap_put_pages,
     .size = swap_size,
     .added = swap_added,
     .dropped = swap_dropped,
     .anon = 1,
 };
 
-void vm_swap_attach(uint64 pages, int (*rw)(uint64 pageno, void *kva, int write))
+void vm_swap_attach(uint64 pages,
+                    int (*rw)(const uint64 *pageno, void *const *kva, int n, int write, int *err))
 {
 	if (pages < 2)
 		return;

@@ -71,6 +71,8 @@ static void cache_insert(struct vmobj *obj, struct page *pg, uint64 pgoff)
 	obj->pages = pg;
 	obj->npages++;
 	VM_COUNT(cached_pages);
+	if (obj->ops->anon)
+		VM_COUNT(anon_cached);
 	if (reclaimable_object(obj))
 		clock_add(pg);
 	if (obj->ops->added)
@@ -94,6 +96,8 @@ static void cache_unhook(struct page *pg)
 	pg->onext = pg->oprev = pg->hnext = NULL;
 	obj->npages--;
 	VM_UNCOUNT(cached_pages);
+	if (obj->ops->anon)
+		VM_UNCOUNT(anon_cached);
 	if (pg->flags & PG_DIRTY) {
 		obj->ndirty--;
 		VM_UNCOUNT(dirty_pages);
@@ -468,6 +472,58 @@ int vmobj_writeback_page(struct page *pg)
 	if (obj->ops->unref)
 		obj->ops->unref(obj);
 	return r;
+}
+
+void vmobj_writeback_pages(struct vmobj *obj, struct page **pgs, int n, int *r)
+{
+	uint64 off[BATCH_MAX];
+	void *kva[BATCH_MAX];
+	int err[BATCH_MAX], which[BATCH_MAX], m = 0;
+	if (n > BATCH_MAX || !obj->ops->put_pages)
+		panic("vmobj_writeback_pages: %d pages to %s", n, obj->ops->name);
+	acquire(&cache_lock);
+	int held = !obj->ops->hold || obj->ops->hold(obj);
+	for (int i = 0; i < n; i++) {
+		/* A fault may have taken the page out of the object since the caller looked. */
+		r[i] = held && pgs[i]->obj == obj ? 0 : -1;
+		off[i] = pgs[i]->pgoff * PGSIZE;
+	}
+	release(&cache_lock);
+	if (!held)
+		return;
+	int ptes[BATCH_MAX], any = 0;
+	for (int i = 0; i < n; i++)
+		any |= ptes[i] = r[i] == 0 && pmap_page_clear_modified(page_to_pa(pgs[i]));
+	if (any)
+		pmap_shootdown(); /* once for the batch: a store from now on sets D again */
+	uint64 size = obj->ops->size(obj);
+	for (int i = 0; i < n; i++) {
+		if (r[i] < 0 || !(page_clean(pgs[i]) || ptes[i]))
+			continue;
+		r[i] = 1;
+		if (off[i] >= size)
+			continue; /* nothing of it to write, as for vmobj_writeback_page */
+		if (size - off[i] < PGSIZE) {
+			page_mark_dirty(pgs[i]); /* put_pages writes whole pages only */
+			r[i] = -1;
+			continue;
+		}
+		off[m] = off[i];
+		kva[m] = P2V(page_to_pa(pgs[i]));
+		which[m++] = i;
+	}
+	if (m > 0) {
+		obj->ops->put_pages(obj, off, kva, m, err);
+		for (int k = 0; k < m; k++) {
+			VM_COUNT(pageout);
+			if (err[k]) {
+				page_mark_dirty(pgs[which[k]]);
+				r[which[k]] = -1;
+			}
+		}
+	}
+	if (obj->ops->unref)
+		obj->ops->unref(obj);
 }
 
 int vmobj_writeback(struct vmobj *obj)

@@ -291,21 +291,30 @@ int main(int argc, char *argv[])
 	       ram * PG / MiB, ram, s.free_pages, s.swap_pages * PG / MiB, s.swap_pages,
 	       s.swap_free);
 	if (s.swap_pages == 0)
-		printf("swapbench: no swap: (a), (b) and (d) will end with the process killed\n");
+		printf("swapbench: no swap: the heaps of (a) and (b) are bigger than RAM and "
+		       "refused\n");
 
-	printf("(a) linear scan of %lu pages (1.5 times RAM)\n", ram * 3 / 2);
-	in_child("scan", part_scan, ram * 3 / 2);
+	/* `swapbench bd` runs only parts (b) and (d); no argument, all of them. */
+	const char *parts = argc > 1 ? argv[1] : "abcd";
+	if (strchr(parts, 'a')) {
+		printf("(a) linear scan of %lu pages (1.5 times RAM)\n", ram * 3 / 2);
+		in_child("scan", part_scan, ram * 3 / 2);
+	}
 
-	printf("(b) loop over %lu pages (1.1 times RAM), %d rounds; replacement policy: %s "
-	       "(meson -Dreplacement=clock|fifo)\n",
-	       ram * 11 / 10, LOOPS, s.replacement == 1 ? "FIFO" : "clock");
-	in_child("loop", part_loop, ram * 11 / 10);
-
-	printf("(c) page faults, no memory pressure\n");
-	part_faults();
-
-	printf("(d) xv6 usertests mem: malloc(%d) until it fails\n", BLOCK);
-	part_mem();
+	if (strchr(parts, 'b')) {
+		printf("(b) loop over %lu pages (1.1 times RAM), %d rounds; replacement policy: %s "
+		       "(meson -Dreplacement=clock|fifo)\n",
+		       ram * 11 / 10, LOOPS, s.replacement == 1 ? "FIFO" : "clock");
+		in_child("loop", part_loop, ram * 11 / 10);
+	}
+	if (strchr(parts, 'c')) {
+		printf("(c) page faults, no memory pressure\n");
+		part_faults();
+	}
+	if (strchr(parts, 'd')) {
+		printf("(d) xv6 usertests mem: malloc(%d) until it fails\n", BLOCK);
+		part_mem();
+	}
 
 	snap(&s);
 	printf("swapbench: done (oom_kills %lu since boot)\n", s.oom_kills);

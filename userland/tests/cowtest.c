@@ -441,6 +441,10 @@ static int t_forkchurn(void)
 	return 0;
 }
 
+#ifndef PAGODA_RAM_MIB
+#define PAGODA_RAM_MIB 128
+#endif
+
 static int t_oom(void)
 {
 	enum { N = 256, KIDS = 3 };
@@ -457,14 +461,14 @@ static int t_oom(void)
 			close(go[1]);
 			read(go[0], &c, 1);
 			stamp(buf, N, 15 + k);
-			/* Take memory until the kernel has none left to give. */
-			for (;;) {
-				p = sbrk(256 * 1024);
-				if (p == SBRK_ERROR)
+			/* Take memory until the kernel has none left to give: promised first (the
+			 * heap is untouched, so each step fits), then touched. */
+			p = sbrk(0);
+			for (int mib = 0; mib < 2 * PAGODA_RAM_MIB; mib += 16)
+				if (sbrk(16 * 1024 * 1024) == SBRK_ERROR)
 					exit(2);
-				for (uint64 off = 0; off < 256 * 1024; off += PG)
-					p[off] = (char)k;
-			}
+			for (uint64 off = 0;; off += PG)
+				p[off] = (char)k;
 		}
 		check(w > 0);
 	}

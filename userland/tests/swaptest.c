@@ -916,7 +916,6 @@ static int t_stackbig(void)
 #define OOM_ROUNDS  1 /* rounds of checks the small one has made */
 #define OOM_STOP    2 /* the small one stops when this is set */
 #define OOM_SMALL   16
-#define OOM_STEP    256 /* pages the big one asks sbrk for at a time */
 
 static volatile uint64 *oom_shared;
 static int oom_ready; /* write end of the small one's "running" pipe */
@@ -944,14 +943,14 @@ static int oom_small(uint64 unused)
 
 static int oom_big(uint64 target)
 {
-	for (uint64 done = 0; done < target; done += OOM_STEP) {
-		uint64 *p = grow(OOM_STEP);
-		if (p == 0)
-			return 2;
-		for (uint64 pg = 0; pg < OOM_STEP; pg++) {
-			p[pg * WPP] = word_at(done + pg, 52);
-			oom_shared[OOM_TOUCHED] = done + pg + 1;
-		}
+	/* Promised all at once, untouched (so the kernel grants it: commit.c refuses only what
+	 * could not fit now), then touched: more than RAM and swap can hold. */
+	uint64 *p = grow(target);
+	if (p == 0)
+		return 2;
+	for (uint64 pg = 0; pg < target; pg++) {
+		p[pg * WPP] = word_at(pg, 52);
+		oom_shared[OOM_TOUCHED] = pg + 1;
 	}
 	return 3; /* more than RAM and swap together, and never killed */
 }
@@ -1034,10 +1033,35 @@ static int t_oom(void)
 	return swap_back(&m);
 }
 
+/*
+ * xv6's usertests `mem` with swap: malloc until it fails, touching each block. The heap is
+ * refused once RAM and swap could hold no more (commit.c), so the child sees malloc fail
+ * and frees everything, rather than running on until it is killed; and it got more than
+ * RAM, so swap was used.
+ */
+static int t_memfail(void)
+{
+	struct swapmark m;
+	unsigned long blocks, ms;
+	int st;
+
+	if (no_swap())
+		return TEST_SKIP;
+	mark(&m);
+	st = malloc_until_fail(&blocks, &ms);
+	printf("# %s: %lu blocks of 10001 bytes (%lu MiB; RAM %lu MiB, swap %lu MiB) in %lu ms\n",
+	       curname, blocks, blocks * 10001 / MiB, ram_pages() * PG / MiB,
+	       swap_pages() * PG / MiB, ms);
+	checkf(st != -1, "%s", "the child was killed before malloc failed");
+	checkf(st == 0, "the child ended with status %d", st);
+	checkf(blocks * 10001 > ram_pages() * PG, "malloc failed after only %lu blocks", blocks);
+	return swap_back(&m);
+}
+
 static const struct test tests[] = {
     {"linear2x", t_linear2x, 180}, {"four", t_four, 300},       {"mergesort", t_mergesort, 300},
     {"matmul", t_matmul, 180},     {"forkbig", t_forkbig, 180}, {"sharedanon", t_sharedanon, 180},
-    {"stackbig", t_stackbig, 180}, {"oom", t_oom, 300},
+    {"stackbig", t_stackbig, 180}, {"oom", t_oom, 300},         {"memfail", t_memfail, 180},
 };
 
 int main(int argc, char *argv[])

@@ -10,6 +10,7 @@
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/vmstat.h"
+#include "kernel/mman.h"
 #include "user/user.h"
 #include "testlib.h"
 
@@ -331,4 +332,45 @@ void put_num(char *dst, long v)
 	while (n > 0)
 		*dst++ = tmp[--n];
 	*dst = '\0';
+}
+
+#define MEM_BLOCK 10001
+
+int malloc_until_fail(unsigned long *blocks, unsigned long *ms)
+{
+	/* The count lives in a page shared with the child, so it survives a kill. */
+	volatile unsigned long *count =
+	    mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long t0 = uptime_ns();
+	int pid, st = -1000;
+
+	*blocks = 0;
+	*ms = 0;
+	if (count == MAP_FAILED)
+		return -1000;
+	*count = 0;
+	pid = fork();
+	if (pid == 0) {
+		void *list = 0, *m;
+		while ((m = malloc(MEM_BLOCK)) != 0) {
+			*(void **)m = list;
+			for (int off = 4096; off < MEM_BLOCK; off += 4096)
+				((volatile char *)m)[off] = 1;
+			list = m;
+			(*count)++;
+		}
+		while (list) {
+			m = *(void **)list;
+			free(list);
+			list = m;
+		}
+		m = malloc(20 * 1024);
+		exit(m ? 0 : 2);
+	}
+	if (pid > 0 && wait(&st) != pid)
+		st = -1001;
+	*ms = (uptime_ns() - t0) / 1000000;
+	*blocks = *count;
+	munmap((void *)count, 4096);
+	return st;
 }

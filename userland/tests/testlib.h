@@ -88,3 +88,12 @@ int avail_pages(void);
 
 /* Writes the decimal text of v, NUL-terminated, to dst (at least 21 bytes). */
 void put_num(char *dst, long v);
+
+/*
+ * Runs memory out the way xv6's usertests `mem` does, in a child: malloc 10001-byte blocks,
+ * storing to every page of each, until malloc fails; then frees them all and mallocs 20 KiB
+ * again. Returns the child's wait status: 0 if malloc failed and memory came back, 2 if
+ * the 20 KiB could not be had after freeing, -1 if the child was killed instead (the heap
+ * was never refused). *blocks is how many blocks it got, *ms how long it took.
+ */
+int malloc_until_fail(unsigned long *blocks, unsigned long *ms);

@@ -1015,21 +1015,41 @@ static int t_sbrklimit(void)
 #define PAGODA_RAM_MIB 128
 #endif
 
-/* Grows the heap 64 MiB at a time, touching every page, to well past the machine's RAM. */
+/*
+ * Grows the heap to well past the machine's RAM, 64 MiB at a time and untouched (each step
+ * fits in the memory that is free, so the kernel promises it), then touches every page.
+ */
 static void eat_all_memory(void)
 {
 	const int step = 64 * MiB;
-	int i, total;
-	char *p;
+	int total;
+	char *start = sbrk(0);
 
-	for (total = 0; total < PAGODA_RAM_MIB + 128; total += 64) {
-		p = sbrk(step);
-		if (p == SBRK_ERROR)
+	for (total = 0; total < PAGODA_RAM_MIB + 128; total += 64)
+		if (sbrk(step) == SBRK_ERROR)
 			exit(3);
-		for (i = 0; i < step; i += PG)
-			p[i] = 1;
-	}
+	for (uint64 off = 0; off < (uint64)total * MiB; off += PG)
+		start[off] = 1;
 	exit(0);
+}
+
+/*
+ * xv6's usertests `mem`: malloc until it fails, touching each block. The heap must be
+ * refused while memory is still there to refuse it (the child sees malloc fail, frees
+ * everything and gets memory again), not run on until the child is killed.
+ */
+static int t_memfail(void)
+{
+	unsigned long blocks, ms;
+	int st = malloc_until_fail(&blocks, &ms);
+
+	printf("# memfail: %lu blocks of 10001 bytes (%lu MiB) in %lu ms\n", blocks,
+	       blocks * 10001 / MiB, ms);
+	checkf(st != -1, "%s", "the child was killed before malloc failed");
+	checkf(st == 0, "the child ended with status %d", st);
+	checkf(blocks * 10001 > (uint64)PAGODA_RAM_MIB * MiB / 2,
+	       "malloc failed after only %lu blocks", blocks);
+	return 0;
 }
 
 static int t_oom(void)
@@ -2149,6 +2169,7 @@ static const struct test tests[] = {
     {"fsync", t_fsync, 30},
     {"fsyncbusy", t_fsyncbusy, 120},
     {"oom", t_oom, 120},
+    {"memfail", t_memfail, 120},
     {"bigfile", t_bigfile, 420},
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))

@@ -85,7 +85,7 @@ void kmain(uint64 hartid, uint64 dtb_pa)
 	iinit();
 	fileinit();
 	virtio_disk_init();
-	vm_swap_attach(swapdev_pages(), swapdev_rw);
+	vm_swap_attach(swapdev_pages(), swapdev_rw_many);
 	console_init();
 	user_init();
 
