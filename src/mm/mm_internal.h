@@ -45,6 +45,7 @@ struct page {
 #define PG_ONRING 0x4  /* on the clock's ring */
 #define PG_AGED   0x8  /* the flusher found it dirty on its last pass (reclaim.c) */
 #define PG_ANON   0x10 /* private anonymous memory (or its swap-cache copy) since allocation */
+#define PG_SPARED 0x20 /* the clock passed it by once for being dirty (reclaim.c) */
 
 struct page *pa_to_page(uint64 pa);
 uint64 page_to_pa(struct page *pg);

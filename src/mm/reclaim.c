@@ -5,12 +5,15 @@
  * Every page a file's object caches sits on one ring. The hand sweeps it (second chance):
  *   referenced since the last pass (PG_REF from read()/write()/faults, or the A bit of
  *   any PTE mapping it, found through the reverse map)       -> clear, and pass it by;
+ *   dirty, and not passed by for that since it was last used -> pass it by once (PG_SPARED),
+ *                                                                so clean pages go first;
  *   otherwise, still mapped                                   -> unmap it everywhere;
  *   dirty (PG_DIRTY, or a D bit seen while unmapping)         -> write it back first;
  *   clean, and nobody but the cache holds it                  -> free.
  * Pages being read or written (an extra reference), page tables and kernel objects (never
- * on the ring) are not taken. Anonymous pages are not on the ring yet; the hand, the ring
- * and the counters do not care what kind of page they look at.
+ * on the ring) are not taken. With a swap disk, anonymous pages are on the ring too, and
+ * an idle one goes to swap (swap.c): the hand, the ring and the counters do not care what
+ * kind of page they look at. The anonymous pages of one sweep are written out together.
  *
  * Who runs it: the page daemon (a kernel thread, proc/kthread.c) whenever free pages are
  * below the low watermark, until they reach the high one, writing dirty pages back; and
@@ -93,6 +96,14 @@ void clock_del(struct page *pg)
 
 #define BATCH BATCH_MAX /* pages swept, and written to swap, at a time */
 
+/* Whether taking pg back means writing it first. Called with clock_lock held. */
+static int costs_a_write(struct page *pg, uint64 pa)
+{
+	if (!pg->obj)
+		return 1; /* anonymous, not yet in the swap cache: it must go to a slot */
+	return (pg->flags & PG_DIRTY) || pmap_page_modified(pa);
+}
+
 /*
  * Moves the hand over up to `look` pages and takes (with a reference each) up to BATCH
  * that had no second chance left; returns how many, in out.
@@ -116,10 +127,18 @@ static int sweep(struct page **out, uint64 look)
 			continue;
 		/* FIFO (meson -Dreplacement=fifo) gives no second chance: new pages join the
 		 * ring just behind the hand, so the hand meets them oldest first. */
-		if (!VM_FIFO && page_test_clear_flag(pg, PG_REF))
+		if (!VM_FIFO &&
+		    (page_test_clear_flag(pg, PG_REF) || pmap_page_clear_referenced(pa))) {
+			page_test_clear_flag(pg, PG_SPARED);
 			continue;
-		if (!VM_FIFO && pmap_page_clear_referenced(pa))
+		}
+		/* Clean pages first: one that costs a disk write to take back (a dirty file
+		 * page, an anonymous page with no copy in swap) is passed by once, so that the
+		 * clean ones of this lap go before it, and the flusher may clean it meanwhile. */
+		if (!VM_FIFO && costs_a_write(pg, pa) && !page_test_clear_flag(pg, PG_SPARED)) {
+			page_set_flag(pg, PG_SPARED);
 			continue;
+		}
 		/* An anonymous page may be on its way to the free list (page_unref takes it off
 		 * the ring once its count is 0): not ours to take. */
 		if (!page_tryref(pa))
@@ -215,8 +234,9 @@ uint64 reclaim_pages(uint64 want, int how)
 {
 	struct page *batch[BATCH];
 	uint64 freed = 0;
-	/* Two laps at most: the first may only clear reference bits. */
-	uint64 budget = 2 * __atomic_load_n(&ring_pages, __ATOMIC_RELAXED) + BATCH;
+	/* Three laps at most: the first may only clear reference bits, the second only
+	 * spare dirty pages. */
+	uint64 budget = 3 * __atomic_load_n(&ring_pages, __ATOMIC_RELAXED) + BATCH;
 	while (freed < want && budget > 0) {
 		uint64 look = budget < 4 * BATCH ? budget : 4 * BATCH;
 		budget -= look;
