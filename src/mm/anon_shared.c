@@ -5,9 +5,9 @@
  * comes back from there on the next fault in any of those processes. The slots go when
  * the object does. Without swap, put_page fails and the pages simply stay.
  *
- * Lock: the slot table of an object changes only in get_page and put_page, which mm
- * calls for one page at a time under that page's reference; slots of different pages are
- * different words, so no lock is needed.
+ * Lock: the slot table of an object changes only in get_page and put_page(s), which mm
+ * calls under each page's reference; slots of different pages are different words, so
+ * no lock is needed, and a chunk of the table is installed with one atomic exchange.
  */
 #include "mm_internal.h"
 #include "lib/string.h"
@@ -25,9 +25,19 @@ static uint64 *slot_of(struct anon_shared *a, uint64 off, int make)
 	uint64 pg = off / PGSIZE, c = pg / SLOTS_PER_PAGE;
 	if (c >= a->nchunks)
 		return NULL;
-	if (!a->chunks[c] && (!make || !(a->chunks[c] = page_alloc())))
-		return NULL;
-	return &a->chunks[c][pg % SLOTS_PER_PAGE];
+	uint64 *chunk = __atomic_load_n(&a->chunks[c], __ATOMIC_ACQUIRE);
+	if (!chunk) {
+		if (!make || !(chunk = page_alloc()))
+			return NULL;
+		/* Two reclaimers may write pages of one chunk at once: the first table wins. */
+		uint64 *none = NULL;
+		if (!__atomic_compare_exchange_n(&a->chunks[c], &none, chunk, 0, __ATOMIC_ACQ_REL,
+		                                 __ATOMIC_ACQUIRE)) {
+			page_free(chunk);
+			chunk = none;
+		}
+	}
+	return &chunk[pg % SLOTS_PER_PAGE];
 }
 
 static int as_get_page(struct vmobj *obj, uint64 off, void *page)
@@ -48,6 +58,28 @@ static int as_put_page(struct vmobj *obj, uint64 off, const void *page, uint64 l
 		return -1; /* no swap, or it is full: the page stays in memory */
 	VM_COUNT(swapouts);
 	return swap_write(*slot, page);
+}
+
+/* Reclaim's batch: slots for the pages that have none yet, then one write for them all. */
+static void as_put_pages(struct vmobj *obj, const uint64 *off, void *const *page, int n, int *err)
+{
+	uint64 slots[BATCH_MAX];
+	void *pages[BATCH_MAX];
+	int which[BATCH_MAX], errs[BATCH_MAX], m = 0;
+	for (int i = 0; i < n; i++) {
+		uint64 *slot = swap_obj ? slot_of(vmobj_data(obj), off[i], 1) : NULL;
+		err[i] = !slot || (!*slot && !(*slot = swap_alloc()));
+		if (err[i])
+			continue; /* no swap, or it is full: the page stays in memory */
+		slots[m] = *slot;
+		pages[m] = page[i];
+		which[m++] = i;
+	}
+	if (m == 0)
+		return;
+	swap_write_many(slots, pages, m, errs);
+	for (int k = 0; k < m; k++)
+		err[which[k]] = errs[k];
 }
 
 static uint64 as_size(struct vmobj *obj)
@@ -74,6 +106,7 @@ static const struct pager_ops anon_shared_pager = {
     .name = "anon-shared",
     .get_page = as_get_page,
     .put_page = as_put_page,
+    .put_pages = as_put_pages,
     .size = as_size,
     .gone = as_gone,
     .anon = 1,

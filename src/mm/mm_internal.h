@@ -131,6 +131,8 @@ void swap_page_unref(uint64 pa);
 void swap_counts(uint64 *total, uint64 *free);
 int swap_read(uint64 slot, void *page); /* one page from / to the swap disk: 0 or -1 */
 int swap_write(uint64 slot, const void *page);
+/* n pages to their slots at once (see swapdev_rw_many): err[i] = 1 if page[i] failed. */
+void swap_write_many(const uint64 *slot, void *const *page, int n, int *err);
 
 /* Reverse map, mm's side (rmap.c): take every PTE mapping frame pa away, in whatever
  * address space, each under its owner's lock. RMAP_WAIT (truncate, no fs lock held): wait

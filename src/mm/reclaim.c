@@ -161,8 +161,9 @@ enum { KEPT, FREED, TO_SWAP };
 
 /*
  * Takes one swept page back: FREED, or KEPT (the sweep's reference dropped); or TO_SWAP: an
- * anonymous page now in the swap cache, dirty and mapped nowhere, for the caller to write
- * out with the rest of its batch (swap_out) and free, still holding the sweep's reference.
+ * anonymous page (in the swap cache, or of shared anonymous memory), dirty and mapped
+ * nowhere, for the caller to write out with the rest of its batch (swap_out) and free,
+ * still holding the sweep's reference.
  */
 static int reclaim_one(struct page *pg, int how)
 {
@@ -200,7 +201,8 @@ static int reclaim_one(struct page *pg, int how)
 		}
 	}
 	if (pg->flags & PG_DIRTY) {
-		if (how & RECLAIM_WRITE && swap_obj && pg->obj == swap_obj)
+		struct vmobj *o = pg->obj;
+		if (how & RECLAIM_WRITE && o && o->ops->anon && o->ops->put_pages)
 			return TO_SWAP;
 		if (!(how & RECLAIM_WRITE) || vmobj_writeback_page(pg) < 0) {
 			page_unref(pa);
@@ -211,21 +213,35 @@ static int reclaim_one(struct page *pg, int how)
 }
 
 /*
- * Writes a batch's anonymous pages to their slots together and frees them; how many were
- * freed. One write per page would wait for the disk once per page; in one batch the
- * slots, handed out one after the other, are mostly consecutive, and go out as a few
- * multi-page requests all in flight at once.
+ * Writes a batch's anonymous pages to swap together and frees them; how many were freed.
+ * One write per page would wait for the disk once per page; in one batch the slots,
+ * handed out one after the other, are mostly consecutive, and go out as a few multi-page
+ * requests all in flight at once. The pages go object by object (the swap cache, or a
+ * shared anonymous region): each object's pager writes its own.
  */
 static uint64 swap_out(struct page **pgs, int n)
 {
+	struct page *same[BATCH];
 	int r[BATCH];
 	uint64 freed = 0;
-	vmobj_writeback_pages(swap_obj, pgs, n, r);
-	for (int i = 0; i < n; i++) {
-		if (r[i] < 0)
-			page_unref(page_to_pa(pgs[i]));
-		else
-			freed += vmobj_evict(pgs[i]);
+	while (n > 0) {
+		struct vmobj *obj = pgs[0]->obj;
+		int m = 0, rest = 0;
+		for (int i = 0; i < n; i++) {
+			if (i == 0 || pgs[i]->obj == obj) /* read again: the first always goes */
+				same[m++] = pgs[i];
+			else
+				pgs[rest++] = pgs[i];
+		}
+		n = rest;
+		if (obj)
+			vmobj_writeback_pages(obj, same, m, r);
+		for (int i = 0; i < m; i++) {
+			if (!obj || r[i] < 0)
+				page_unref(page_to_pa(same[i])); /* it left its object meanwhile */
+			else
+				freed += vmobj_evict(same[i]);
+		}
 	}
 	return freed;
 }

@@ -142,19 +142,29 @@ static int swap_put_page(struct vmobj *obj, uint64 off, const void *page, uint64
 	return swap_write(off / PGSIZE, page);
 }
 
+void swap_write_many(const uint64 *slot, void *const *page, int n, int *err)
+{
+	for (int done = 0; done < n;) {
+		int m = MIN(n - done, SWAP_BATCH);
+		if (!swap_rw) {
+			for (int i = 0; i < m; i++)
+				err[done + i] = 1;
+		} else {
+			swap_rw(slot + done, page + done, m, 1, err + done);
+		}
+		done += m;
+	}
+	__atomic_fetch_add(&vm_counters.swapouts, n, __ATOMIC_RELAXED);
+}
+
 /* A batch of reclaim's in one go: the slots of one batch were handed out one after the
  * other, so they are mostly consecutive and go out as a few multi-page requests. */
 static void swap_put_pages(struct vmobj *obj, const uint64 *off, void *const *page, int n, int *err)
 {
-	uint64 slot[SWAP_BATCH];
-	for (int done = 0; done < n;) {
-		int m = MIN(n - done, SWAP_BATCH);
-		for (int i = 0; i < m; i++)
-			slot[i] = off[done + i] / PGSIZE;
-		swap_rw(slot, page + done, m, 1, err + done);
-		done += m;
-	}
-	__atomic_fetch_add(&vm_counters.swapouts, n, __ATOMIC_RELAXED);
+	uint64 slot[BATCH_MAX];
+	for (int i = 0; i < n; i++)
+		slot[i] = off[i] / PGSIZE;
+	swap_write_many(slot, page, n, err);
 }
 
 static uint64 swap_size(struct vmobj *obj)
