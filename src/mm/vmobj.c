@@ -479,10 +479,21 @@ void vmobj_writeback_pages(struct vmobj *obj, struct page **pgs, int n, int *r)
 	uint64 off[BATCH_MAX];
 	void *kva[BATCH_MAX];
 	int err[BATCH_MAX], which[BATCH_MAX], m = 0;
-	if (n > BATCH_MAX || !obj->ops->put_pages)
-		panic("vmobj_writeback_pages: %d pages to %s", n, obj->ops->name);
+	if (n > BATCH_MAX)
+		panic("vmobj_writeback_pages: %d pages", n);
 	acquire(&cache_lock);
-	int held = !obj->ops->hold || obj->ops->hold(obj);
+	/* The caller read obj without this lock. While one of the pages is still in it, obj
+	 * is there (an object lets go of its pages under cache_lock before it is freed); it
+	 * is pinned for the write: its owner by hold, or else (anonymous memory, whose last
+	 * munmap may come meanwhile and free the pager's slot table) a reference of ours. */
+	int alive = 0, pinned = 0;
+	for (int i = 0; i < n; i++)
+		alive |= pgs[i]->obj == obj;
+	int held = 0;
+	if (alive && obj->ops->hold)
+		held = obj->ops->hold(obj);
+	else if (alive && obj->refcnt > 0)
+		held = pinned = ++obj->refcnt;
 	for (int i = 0; i < n; i++) {
 		/* A fault may have taken the page out of the object since the caller looked. */
 		r[i] = held && pgs[i]->obj == obj ? 0 : -1;
@@ -491,6 +502,8 @@ void vmobj_writeback_pages(struct vmobj *obj, struct page **pgs, int n, int *r)
 	release(&cache_lock);
 	if (!held)
 		return;
+	if (!obj->ops->put_pages)
+		panic("vmobj_writeback_pages: %s has no put_pages", obj->ops->name);
 	int ptes[BATCH_MAX], any = 0;
 	for (int i = 0; i < n; i++)
 		any |= ptes[i] = r[i] == 0 && pmap_page_clear_modified(page_to_pa(pgs[i]));
@@ -524,6 +537,8 @@ void vmobj_writeback_pages(struct vmobj *obj, struct page **pgs, int n, int *r)
 	}
 	if (obj->ops->unref)
 		obj->ops->unref(obj);
+	else if (pinned)
+		vmobj_disown(obj);
 }
 
 int vmobj_writeback(struct vmobj *obj)
